@@ -1,0 +1,240 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using FarMemory.Pointers;
+using FarMemory.Scopes;
+
+namespace FarMemory.Collections;
+
+/// <summary>
+/// A fixed-length array whose elements live in far memory, grouped into objects of
+/// <see cref="ElementsPerObject"/> elements; each object is local or far on its own. All elements
+/// start as zero and cost nothing locally until touched.
+/// </summary>
+/// <remarks>
+/// <para>Dereference inside a <see cref="DerefScope"/>: <see cref="Read"/>/<see cref="Write"/> copy a
+/// value; <see cref="GetRef"/> and the span accessors return references that stay valid, and keep
+/// their object local, until the scope ends. The fast path (object local and hot) is a bounds check,
+/// one load of the metadata word and a mask test, with no lock, store or allocation.</para>
+/// <para>Concurrent reads and writes of different elements are safe. Writes to one element from
+/// several threads race like writes to a plain array.</para>
+/// </remarks>
+public sealed unsafe partial class RemArray<T> : IDisposable
+    where T : unmanaged
+{
+    private readonly FarMemoryRuntime _runtime;
+    private readonly FarStructure _structure;
+    private readonly ulong* _words;
+    private readonly long _length;
+    private readonly int _shift;
+    private readonly long _mask;
+
+    internal RemArray(FarMemoryRuntime runtime, long length, int elementsPerObject)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (elementsPerObject == 0)
+        {
+            elementsPerObject = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, runtime.Options.DefaultObjectBytes / sizeof(T) + 1)) / 2;
+            elementsPerObject = Math.Max(1, elementsPerObject);
+        }
+
+        if (elementsPerObject < 0 || !int.IsPow2(elementsPerObject))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(elementsPerObject), elementsPerObject, "Elements per object must be a positive power of two (or 0 for the default).");
+        }
+
+        _runtime = runtime;
+        _length = length;
+        _shift = BitOperations.Log2((uint)elementsPerObject);
+        _mask = elementsPerObject - 1;
+        ElementsPerObject = elementsPerObject;
+        long objects = (length + elementsPerObject - 1) >> _shift;
+        _structure = runtime.CreateStructure(objects, checked(elementsPerObject * sizeof(T)));
+        _words = _structure.Table.Words;
+        ObjectCount = objects;
+    }
+
+    /// <summary>Number of elements.</summary>
+    public long Length => _length;
+
+    /// <summary>Elements grouped into one object (the unit of fetch and eviction).</summary>
+    public int ElementsPerObject { get; }
+
+    /// <summary>Number of objects the array is split into.</summary>
+    public long ObjectCount { get; }
+
+    /// <summary>Bytes of one object's data.</summary>
+    public int ObjectBytes => _structure.ObjectSize;
+
+    public FarMemoryRuntime Runtime => _runtime;
+
+    /// <summary>Reads element <paramref name="index"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public T Read(long index, scoped in DerefScope scope)
+    {
+        CheckIndex(index);
+        ulong w = Volatile.Read(ref _words[index >> _shift]);
+        if ((w & MetadataWord.ReadMask) == MetadataWord.ReadExpected && scope.IsActive)
+        {
+            scope.CountHit();
+            return ((T*)MetadataWord.Address(w))[index & _mask];
+        }
+
+        return ((T*)Resolve(index >> _shift, write: false, in scope))[index & _mask];
+    }
+
+    /// <summary>Writes element <paramref name="index"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write(long index, T value, scoped in DerefScope scope)
+    {
+        CheckIndex(index);
+        ulong w = Volatile.Read(ref _words[index >> _shift]);
+        if ((w & MetadataWord.WriteMask) == MetadataWord.WriteExpected && scope.IsActive)
+        {
+            scope.CountHit();
+            ((T*)MetadataWord.Address(w))[index & _mask] = value;
+            return;
+        }
+
+        ((T*)Resolve(index >> _shift, write: true, in scope))[index & _mask] = value;
+    }
+
+    /// <summary>
+    /// A writable reference to element <paramref name="index"/>, valid until <paramref name="scope"/>
+    /// ends. The object is marked dirty now and stays local while the scope is open.
+    /// </summary>
+    public ref T GetRef(long index, scoped in DerefScope scope)
+    {
+        CheckIndex(index);
+        T* data = (T*)Pinned(index >> _shift, write: true, in scope);
+        return ref data[index & _mask];
+    }
+
+    /// <summary>A read-only reference to element <paramref name="index"/>, valid until the scope ends.</summary>
+    public ref readonly T GetReadOnlyRef(long index, scoped in DerefScope scope)
+    {
+        CheckIndex(index);
+        T* data = (T*)Pinned(index >> _shift, write: false, in scope);
+        return ref data[index & _mask];
+    }
+
+    /// <summary>
+    /// The elements of object <paramref name="objectIndex"/> as a writable span (the last object may be
+    /// shorter), valid until the scope ends. Marks the object dirty.
+    /// </summary>
+    public Span<T> GetObjectSpan(long objectIndex, scoped in DerefScope scope)
+    {
+        CheckObject(objectIndex);
+        return new Span<T>(Pinned(objectIndex, write: true, in scope), ObjectLength(objectIndex));
+    }
+
+    /// <summary>The elements of object <paramref name="objectIndex"/> read-only, valid until the scope ends.</summary>
+    public ReadOnlySpan<T> GetReadOnlyObjectSpan(long objectIndex, scoped in DerefScope scope)
+    {
+        CheckObject(objectIndex);
+        return new ReadOnlySpan<T>(Pinned(objectIndex, write: false, in scope), ObjectLength(objectIndex));
+    }
+
+    /// <summary>Copies <paramref name="destination"/>.Length elements starting at <paramref name="start"/>, an object at a time.</summary>
+    public void CopyTo(long start, Span<T> destination)
+    {
+        CheckRange(start, destination.Length);
+        using DerefScope scope = _runtime.EnterScope();
+        long index = start;
+        while (!destination.IsEmpty)
+        {
+            long objectIndex = index >> _shift;
+            int offset = (int)(index & _mask);
+            int n = Math.Min(destination.Length, ObjectLength(objectIndex) - offset);
+            new ReadOnlySpan<T>((T*)Resolve(objectIndex, write: false, in scope) + offset, n).CopyTo(destination);
+            destination = destination[n..];
+            index += n;
+        }
+    }
+
+    /// <summary>Copies <paramref name="source"/> into the array starting at <paramref name="start"/>, an object at a time.</summary>
+    public void CopyFrom(ReadOnlySpan<T> source, long start)
+    {
+        CheckRange(start, source.Length);
+        using DerefScope scope = _runtime.EnterScope();
+        long index = start;
+        while (!source.IsEmpty)
+        {
+            long objectIndex = index >> _shift;
+            int offset = (int)(index & _mask);
+            int n = Math.Min(source.Length, ObjectLength(objectIndex) - offset);
+            source[..n].CopyTo(new Span<T>((T*)Resolve(objectIndex, write: true, in scope) + offset, n));
+            source = source[n..];
+            index += n;
+        }
+    }
+
+    /// <summary>A by-value scan of every element; it manages its own scopes, one object at a time.</summary>
+    public Enumerator GetEnumerator() => new(this);
+
+    /// <summary>Frees the array's local objects, pointer table and far objects.</summary>
+    public void Dispose() => _runtime.DropStructure(_structure);
+
+    internal int ObjectLength(long objectIndex) =>
+        objectIndex == ObjectCount - 1 ? (int)(_length - (objectIndex << _shift)) : ElementsPerObject;
+
+    internal ulong* WordOf(long objectIndex) => _words + objectIndex;
+
+    /// <summary>Dereference with the fast path checked first, no pin.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private byte* Resolve(long objectIndex, bool write, scoped in DerefScope scope)
+    {
+        ulong* word = _words + objectIndex;
+        ulong w = Volatile.Read(ref *word);
+        ulong mask = write ? MetadataWord.WriteMask : MetadataWord.ReadMask;
+        ulong expected = write ? MetadataWord.WriteExpected : MetadataWord.ReadExpected;
+        if ((w & mask) == expected && scope.IsActive)
+        {
+            scope.CountHit();
+            return MetadataWord.Address(w);
+        }
+
+        return _runtime.DerefSlow(_structure, word, write, in scope);
+    }
+
+    /// <summary>Dereference for a ref or span that outlives the call: pins the object in the scope.</summary>
+    internal byte* Pinned(long objectIndex, bool write, scoped in DerefScope scope) =>
+        Pinned(objectIndex, write, in scope, out _);
+
+    /// <summary>Like the overload above; <paramref name="pushed"/> tells whether a new pin was pushed, which the caller may pop when done.</summary>
+    internal byte* Pinned(long objectIndex, bool write, scoped in DerefScope scope, out bool pushed)
+    {
+        byte* data = Resolve(objectIndex, write, in scope);
+        pushed = scope.Pin(_words + objectIndex);
+        return data;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CheckIndex(long index)
+    {
+        if ((ulong)index >= (ulong)_length)
+        {
+            ThrowIndex(index);
+        }
+    }
+
+    private void CheckObject(long objectIndex)
+    {
+        if ((ulong)objectIndex >= (ulong)ObjectCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(objectIndex), objectIndex, $"The array has {ObjectCount} objects.");
+        }
+    }
+
+    private void CheckRange(long start, int count)
+    {
+        if (start < 0 || start + count > _length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(start), start, $"[{start}, {start + count}) is outside the array of length {_length}.");
+        }
+    }
+
+    private void ThrowIndex(long index) =>
+        throw new ArgumentOutOfRangeException(nameof(index), index, $"Index must be in [0, {_length}).");
+}

@@ -1,0 +1,31 @@
+using System.Diagnostics.Metrics;
+
+namespace FarMemory.Diagnostics;
+
+/// <summary>
+/// Publishes a runtime's counters through the Meter named <see cref="MeterName"/>. All instruments
+/// are observable, read when a listener collects, so nothing is recorded on the data path.
+/// </summary>
+public sealed class FarMemoryMetrics : IDisposable
+{
+    /// <summary>The name of the Meter every runtime publishes under.</summary>
+    public const string MeterName = "FarMemory";
+
+    private readonly Meter _meter;
+
+    internal FarMemoryMetrics(Func<FarMemoryStats> snapshot, string runtimeName)
+    {
+        _meter = new Meter(MeterName, "0.1.0");
+        var tags = new KeyValuePair<string, object?>[] { new("farmemory.runtime", runtimeName) };
+        _meter.CreateObservableCounter("farmemory.hits", () => new Measurement<long>(snapshot().Hits, tags), "{dereference}", "Dereferences served locally");
+        _meter.CreateObservableCounter("farmemory.misses", () => new Measurement<long>(snapshot().Misses, tags), "{dereference}", "Dereferences that brought an object in");
+        _meter.CreateObservableCounter("farmemory.evictions", () => new Measurement<long>(snapshot().Evictions, tags), "{object}", "Objects evicted from local memory");
+        _meter.CreateObservableCounter("farmemory.writebacks", () => new Measurement<long>(snapshot().WriteBacks, tags), "{object}", "Dirty objects written to far memory");
+        _meter.CreateObservableCounter("farmemory.bytes_from_far", () => new Measurement<long>(snapshot().BytesFromFar, tags), "By", "Object bytes read from far memory");
+        _meter.CreateObservableCounter("farmemory.bytes_to_far", () => new Measurement<long>(snapshot().BytesToFar, tags), "By", "Object bytes written to far memory");
+        _meter.CreateObservableGauge("farmemory.local_bytes", () => new Measurement<long>(snapshot().LocalBytesInUse, tags), "By", "Native bytes held by the runtime");
+        _meter.CreateObservableGauge("farmemory.budget_bytes", () => new Measurement<long>(snapshot().BudgetBytes, tags), "By", "The runtime's local byte budget");
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,53 @@
+namespace FarMemory.Diagnostics;
+
+/// <summary>A point-in-time snapshot of a runtime's counters and memory accounting.</summary>
+public sealed record FarMemoryStats
+{
+    /// <summary>Dereferences served from local memory without the slow path.</summary>
+    public long Hits { get; init; }
+
+    /// <summary>Dereferences that had to bring an object in (fetched or materialised).</summary>
+    public long Misses { get; init; }
+
+    /// <summary>Objects that left local memory.</summary>
+    public long Evictions { get; init; }
+
+    /// <summary>Evicted objects that were dirty and written to far memory.</summary>
+    public long WriteBacks { get; init; }
+
+    /// <summary>Hot objects the evacuator moved to a fresh segment instead of evicting.</summary>
+    public long ObjectsMoved { get; init; }
+
+    /// <summary>Bytes moved by compaction (headers included).</summary>
+    public long CompactedBytes { get; init; }
+
+    /// <summary>Segments the evacuator processed.</summary>
+    public long SegmentsEvacuated { get; init; }
+
+    /// <summary>Object bytes read from far memory.</summary>
+    public long BytesFromFar { get; init; }
+
+    /// <summary>Object bytes written to far memory.</summary>
+    public long BytesToFar { get; init; }
+
+    /// <summary>Times a thread waited for another thread's fetch or eviction of the same object.</summary>
+    public long Waits { get; init; }
+
+    /// <summary>Native bytes held now (segments plus pointer tables).</summary>
+    public long LocalBytesInUse { get; init; }
+
+    /// <summary>Highest <see cref="LocalBytesInUse"/> seen.</summary>
+    public long LocalBytesPeak { get; init; }
+
+    /// <summary>The hard cap on <see cref="LocalBytesInUse"/>.</summary>
+    public long BudgetBytes { get; init; }
+
+    /// <summary>Heap segments allocated now, and how many of them are empty.</summary>
+    public int Segments { get; init; }
+
+    /// <inheritdoc cref="Segments"/>
+    public int FreeSegments { get; init; }
+
+    /// <summary>Fraction of dereferences that hit.</summary>
+    public double HitRatio => Hits + Misses == 0 ? 0 : (double)Hits / (Hits + Misses);
+}

@@ -1,0 +1,72 @@
+using FarMemory.Backends;
+
+namespace FarMemory;
+
+/// <summary>Settings of a <see cref="FarMemoryRuntime"/>; validated when the runtime starts.</summary>
+public sealed class FarMemoryOptions
+{
+    /// <summary>
+    /// Hard cap on native bytes the runtime holds: heap segments (object data and headers) plus the
+    /// pointer tables (one 8-byte metadata word per object). Default 256 MiB.
+    /// </summary>
+    public long LocalBudgetBytes { get; set; } = 256L << 20;
+
+    /// <summary>
+    /// Size of a heap segment, the unit the evacuator reclaims. A power of two from 4 KiB to 64 MiB;
+    /// the budget must hold at least <see cref="MinimumSegments"/> of them. Default 1 MiB.
+    /// </summary>
+    public int SegmentSize { get; set; } = 1 << 20;
+
+    /// <summary>
+    /// Fraction of the budget kept free: below <see cref="LowWatermark"/> evacuation starts, and it
+    /// continues until <see cref="HighWatermark"/> is free again. Defaults 0.12 and 0.22.
+    /// </summary>
+    public double LowWatermark { get; set; } = 0.12;
+
+    /// <inheritdoc cref="LowWatermark"/>
+    public double HighWatermark { get; set; } = 0.22;
+
+    /// <summary>
+    /// Preferred object size in bytes when a collection is created without an explicit element count
+    /// per object. Default 4096, the chunk size AIFM found best for scans.
+    /// </summary>
+    public int DefaultObjectBytes { get; set; } = 4096;
+
+    /// <summary>Where evicted objects go. Null means a fresh <see cref="InProcessBackend"/>.</summary>
+    public IFarMemoryBackend? Backend { get; set; }
+
+    /// <summary>Whether disposing the runtime disposes <see cref="Backend"/> too. Default true.</summary>
+    public bool OwnsBackend { get; set; } = true;
+
+    /// <summary>Smallest budget, in segments, the runtime accepts (mutator, survivor and one to evacuate).</summary>
+    public const int MinimumSegments = 3;
+
+    internal void Validate()
+    {
+        if (SegmentSize < 4096 || SegmentSize > (64 << 20) || !int.IsPow2(SegmentSize))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(SegmentSize), SegmentSize, "SegmentSize must be a power of two from 4 KiB to 64 MiB.");
+        }
+
+        if (LocalBudgetBytes < (long)MinimumSegments * SegmentSize)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(LocalBudgetBytes),
+                LocalBudgetBytes,
+                $"LocalBudgetBytes must hold at least {MinimumSegments} segments of {SegmentSize} bytes.");
+        }
+
+        if (!(LowWatermark > 0 && LowWatermark < HighWatermark && HighWatermark < 1))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(LowWatermark), "Watermarks must satisfy 0 < LowWatermark < HighWatermark < 1.");
+        }
+
+        if (DefaultObjectBytes < 8 || DefaultObjectBytes > SegmentSize / 2)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(DefaultObjectBytes), DefaultObjectBytes, "DefaultObjectBytes must be from 8 bytes to half a segment.");
+        }
+    }
+}

@@ -1,0 +1,301 @@
+using System.Collections.Concurrent;
+using FarMemory.Backends;
+using FarMemory.Collections;
+using FarMemory.Diagnostics;
+using FarMemory.Evacuation;
+using FarMemory.Heap;
+using FarMemory.Pointers;
+using FarMemory.Scopes;
+
+namespace FarMemory;
+
+/// <summary>
+/// The entry point: owns the local byte budget, the native heap, the epoch table behind
+/// <see cref="DerefScope"/>, the evacuator, the far-memory backend and the metrics. Create one per
+/// process (or per isolated tenant) and create collections from it.
+/// </summary>
+/// <example>
+/// <code>
+/// using var runtime = new FarMemoryRuntime(new FarMemoryOptions { LocalBudgetBytes = 64 &lt;&lt; 20 });
+/// using var array = runtime.CreateArray&lt;long&gt;(100_000_000);
+/// using (var scope = runtime.EnterScope())
+/// {
+///     array.Write(42, 7, scope);
+///     long v = array.Read(42, scope);
+/// }
+/// </code>
+/// </example>
+public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposable
+{
+    private static int s_nextRuntimeId;
+
+    private readonly MemoryBudget _budget;
+    private readonly LocalHeap _heap;
+    private readonly EpochTable _epochs;
+    private readonly WordWaiters _waiters = new();
+    private readonly RuntimeCounters _counters = new();
+    private readonly Evacuator _evacuator;
+    private readonly FarMemoryMetrics _metrics;
+    private readonly ConcurrentDictionary<int, FarStructure> _structures = new();
+    private readonly bool _ownsBackend;
+    private int _nextStructureId;
+    private int _disposed;
+
+    public FarMemoryRuntime(FarMemoryOptions? options = null)
+    {
+        Options = options ?? new FarMemoryOptions();
+        Options.Validate();
+        Name = $"runtime-{Interlocked.Increment(ref s_nextRuntimeId)}";
+        Backend = Options.Backend ?? new InProcessBackend();
+        _ownsBackend = Options.Backend == null || Options.OwnsBackend;
+        _budget = new MemoryBudget(Options.LocalBudgetBytes);
+        _heap = new LocalHeap(_budget, Options.SegmentSize);
+        _epochs = new EpochTable();
+        _evacuator = new Evacuator(_heap, _epochs, _waiters, Backend, _counters);
+        _metrics = new FarMemoryMetrics(GetStats, Name);
+    }
+
+    public FarMemoryOptions Options { get; }
+
+    /// <summary>Identifies this runtime in metrics tags.</summary>
+    public string Name { get; }
+
+    public IFarMemoryBackend Backend { get; }
+
+    /// <summary>Native bytes held right now; never above <see cref="FarMemoryOptions.LocalBudgetBytes"/>.</summary>
+    public long LocalBytesInUse => _budget.UsedBytes;
+
+    /// <summary>The hard cap on <see cref="LocalBytesInUse"/>.</summary>
+    public long BudgetBytes => _budget.LimitBytes;
+
+    internal LocalHeap Heap => _heap;
+
+    internal EpochTable Epochs => _epochs;
+
+    internal Evacuator Evacuator => _evacuator;
+
+    /// <summary>Opens a scope on the calling thread; see <see cref="DerefScope"/>.</summary>
+    public DerefScope EnterScope()
+    {
+        ThrowIfDisposed();
+        return new DerefScope(_epochs, _epochs.Enter());
+    }
+
+    /// <summary>
+    /// Creates a fixed-length array of <paramref name="length"/> zeroed elements, grouped
+    /// <paramref name="elementsPerObject"/> to an object (a power of two; 0 picks the largest that
+    /// fits <see cref="FarMemoryOptions.DefaultObjectBytes"/>).
+    /// </summary>
+    public RemArray<T> CreateArray<T>(long length, int elementsPerObject = 0)
+        where T : unmanaged => new(this, length, elementsPerObject);
+
+    public FarMemoryStats GetStats() => new()
+    {
+        Hits = _epochs.SumHits(),
+        Misses = Interlocked.Read(ref _counters.Misses),
+        Evictions = Interlocked.Read(ref _counters.Evictions),
+        WriteBacks = Interlocked.Read(ref _counters.WriteBacks),
+        ObjectsMoved = Interlocked.Read(ref _counters.ObjectsMoved),
+        CompactedBytes = Interlocked.Read(ref _counters.CompactedBytes),
+        SegmentsEvacuated = Interlocked.Read(ref _counters.SegmentsEvacuated),
+        BytesFromFar = Interlocked.Read(ref _counters.BytesFromFar),
+        BytesToFar = Interlocked.Read(ref _counters.BytesToFar),
+        Waits = Interlocked.Read(ref _counters.Waits),
+        LocalBytesInUse = _budget.UsedBytes,
+        LocalBytesPeak = _budget.PeakBytes,
+        BudgetBytes = _budget.LimitBytes,
+        Segments = _heap.SegmentCount,
+        FreeSegments = _heap.FreeSegmentCount,
+    };
+
+    /// <summary>
+    /// Registers a structure of <paramref name="objectCount"/> objects of <paramref name="objectSize"/>
+    /// bytes: reserves its pointer table from the budget and declares it to the backend.
+    /// </summary>
+    internal FarStructure CreateStructure(long objectCount, int objectSize)
+    {
+        ThrowIfDisposed();
+        if (objectSize <= 0 || objectSize > _heap.MaxObjectSize)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(objectSize), objectSize, $"An object must be from 1 to {_heap.MaxObjectSize} bytes (a segment minus its header).");
+        }
+
+        if (objectCount < 0 || objectCount > MetadataWord.MaxObjectId)
+        {
+            throw new ArgumentOutOfRangeException(nameof(objectCount), objectCount, "Too many objects for one structure.");
+        }
+
+        long tableBytes = Math.Max(objectCount, 1) * sizeof(ulong);
+        ReserveMetadata(tableBytes);
+        PointerTable table;
+        try
+        {
+            table = new PointerTable(Math.Max(objectCount, 1));
+        }
+        catch
+        {
+            _budget.Release(tableBytes);
+            throw;
+        }
+
+        ulong* words = table.Words;
+        for (long i = 0; i < table.Count; i++)
+        {
+            words[i] = MetadataWord.MakeAbsent(i, remote: false);
+        }
+
+        int id = Interlocked.Increment(ref _nextStructureId);
+        var structure = new FarStructure(this, id, table, objectSize);
+        try
+        {
+            Wait(Backend.CreateStructureAsync(id));
+        }
+        catch (Exception e)
+        {
+            table.Dispose();
+            _budget.Release(tableBytes);
+            throw Unavailable("Creating the structure in far memory failed.", e);
+        }
+
+        _structures[id] = structure;
+        return structure;
+    }
+
+    /// <summary>
+    /// Frees a structure's local objects, pointer table and far objects. The caller guarantees no
+    /// other thread still uses the structure.
+    /// </summary>
+    internal void DropStructure(FarStructure structure)
+    {
+        if (structure.IsDisposed)
+        {
+            return;
+        }
+
+        structure.IsDisposed = true;
+        _structures.TryRemove(structure.Id, out _);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        lock (_evacuator.SyncRoot)
+        {
+            ulong* words = structure.Table.Words;
+            for (long i = 0; i < structure.Table.Count; i++)
+            {
+                ulong w = Volatile.Read(ref words[i]);
+                if (MetadataWord.Is(w, MetadataWord.Present))
+                {
+                    byte* data = MetadataWord.Address(w);
+                    LocalHeap.Kill(_heap.SegmentOf(data), (ObjectHeader*)(data - ObjectHeader.Size));
+                }
+
+                words[i] = 0;
+            }
+        }
+
+        long bytes = structure.Table.Bytes;
+        structure.Table.Dispose();
+        _budget.Release(bytes);
+        try
+        {
+            Wait(Backend.DropStructureAsync(structure.Id));
+        }
+        catch (Exception e)
+        {
+            throw Unavailable("Dropping the structure in far memory failed; its far objects may remain.", e);
+        }
+    }
+
+    /// <summary>Takes budget for metadata, shrinking the heap (evicting if needed) to make room.</summary>
+    private void ReserveMetadata(long bytes)
+    {
+        EpochSlot* self = _epochs.IsCurrentThreadInScope() ? _epochs.CurrentSlot() : null;
+        int attempts = 0;
+        while (!_budget.TryReserve(bytes))
+        {
+            if (_heap.ReleaseFreeSegment())
+            {
+                continue;
+            }
+
+            if (bytes > _budget.LimitBytes - ((long)FarMemoryOptions.MinimumSegments * _heap.SegmentSize) ||
+                ++attempts > 4 + (2 * _heap.SegmentCount))
+            {
+                throw new FarMemoryBudgetException(
+                    $"The structure needs {bytes} bytes of pointer table, more than the budget of {_budget.LimitBytes} bytes " +
+                    $"can spare next to {FarMemoryOptions.MinimumSegments} heap segments. Raise LocalBudgetBytes or use more elements per object.");
+            }
+
+            _heap.SealOpenSegments();
+            if (self != null)
+            {
+                EpochTable.Park(self);
+            }
+
+            try
+            {
+                _evacuator.EvacuateOne(self, evictHot: true);
+            }
+            finally
+            {
+                if (self != null)
+                {
+                    _epochs.Unpark(self);
+                }
+            }
+        }
+    }
+
+    private static void Wait(ValueTask task)
+    {
+        if (!task.IsCompletedSuccessfully)
+        {
+            task.AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private static T Wait<T>(ValueTask<T> task) =>
+        task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
+
+    private static FarMemoryException Unavailable(string message, Exception e) =>
+        e as FarMemoryException ?? new FarMemoryUnavailableException(message, e);
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _metrics.Dispose();
+        lock (_evacuator.SyncRoot)
+        {
+            foreach (FarStructure structure in _structures.Values)
+            {
+                structure.IsDisposed = true;
+                _budget.Release(structure.Table.Bytes);
+                structure.Table.Dispose();
+            }
+
+            _structures.Clear();
+            _heap.Dispose();
+        }
+
+        _epochs.Dispose();
+        if (_ownsBackend)
+        {
+            Wait(Backend.DisposeAsync());
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,287 @@
+using System.Diagnostics;
+
+namespace FarMemory.Heap;
+
+/// <summary>
+/// The local object cache: native segments, bump-allocated, reclaimed whole by the evacuator.
+/// Segments are taken from the <see cref="MemoryBudget"/> lazily and kept for reuse, so the bytes the
+/// budget reports are the segments that exist. One segment is held back for the evacuator's
+/// survivors, so compaction can always make progress.
+/// </summary>
+/// <remarks>
+/// Allocation takes a short lock (bump plus header write); it is only reached on a miss, which
+/// costs a far read anyway. Objects are published by their metadata word after the lock is released,
+/// and <see cref="Segment.PendingFills"/> keeps the evacuator away from segments with objects still
+/// being filled.
+/// </remarks>
+internal sealed unsafe class LocalHeap : IDisposable
+{
+    private const int SurvivorReserve = 1;
+
+    private readonly object _lock = new();
+    private readonly MemoryBudget _budget;
+    private readonly Dictionary<nint, Segment> _byBase = new();
+    private readonly Stack<Segment> _free = new();
+    private readonly LinkedList<Segment> _sealed = new();
+    private Segment? _mutatorSegment;
+    private Segment? _survivorSegment;
+    private int _nextIndex;
+    private bool _disposed;
+
+    public LocalHeap(MemoryBudget budget, int segmentSize)
+    {
+        Debug.Assert(int.IsPow2(segmentSize), "segment size must be a power of two");
+        _budget = budget;
+        SegmentSize = segmentSize;
+    }
+
+    public int SegmentSize { get; }
+
+    /// <summary>Largest object (data bytes) a segment can hold.</summary>
+    public int MaxObjectSize => SegmentSize - ObjectHeader.Size;
+
+    public int SegmentCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _byBase.Count;
+            }
+        }
+    }
+
+    public int FreeSegmentCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _free.Count;
+            }
+        }
+    }
+
+    public int SealedSegmentCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _sealed.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Bump-allocates room for an object and writes its header. Returns false when neither the
+    /// current segment, a free segment nor the budget can supply it: the caller must evacuate.
+    /// </summary>
+    public bool TryAllocate(int dataSize, int structureId, long objectId, ulong* back, bool survivor, out Allocation allocation)
+    {
+        int footprint = ObjectHeader.Footprint(dataSize);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            ref Segment? current = ref survivor ? ref _survivorSegment : ref _mutatorSegment;
+            if (current == null || current.Top + footprint > current.Size)
+            {
+                if (current != null)
+                {
+                    current.State = SegmentState.Sealed;
+                    _sealed.AddLast(current);
+                    current = null;
+                }
+
+                Segment? next = TakeSegment(survivor);
+                if (next == null)
+                {
+                    allocation = default;
+                    return false;
+                }
+
+                next.State = SegmentState.Allocating;
+                current = next;
+            }
+
+            ObjectHeader* header = (ObjectHeader*)(current.Base + current.Top);
+            current.Top += footprint;
+            header->Back = back;
+            header->ObjectId = objectId;
+            header->DataSize = dataSize;
+            header->StructureId = structureId;
+            Interlocked.Increment(ref current.PendingFills);
+            Interlocked.Add(ref current.LiveBytes, footprint);
+            allocation = new Allocation(current, header);
+            return true;
+        }
+    }
+
+    /// <summary>The object is published (or abandoned): the segment may be evacuated again.</summary>
+    public static void CompleteFill(Segment segment) => Interlocked.Decrement(ref segment.PendingFills);
+
+    /// <summary>An allocation whose fill failed: the bytes become dead and the segment evacuable.</summary>
+    public static void AbortFill(in Allocation allocation)
+    {
+        Kill(allocation.Segment, allocation.Header);
+        CompleteFill(allocation.Segment);
+    }
+
+    /// <summary>Marks an object dead; its bytes come back when its segment is evacuated.</summary>
+    public static void Kill(Segment segment, ObjectHeader* header)
+    {
+        header->Back = null;
+        Interlocked.Add(ref segment.LiveBytes, -ObjectHeader.Footprint(header->DataSize));
+    }
+
+    public Segment SegmentOf(byte* pointer)
+    {
+        nint key = (nint)((ulong)pointer & ~(ulong)(SegmentSize - 1));
+        lock (_lock)
+        {
+            return _byBase[key];
+        }
+    }
+
+    /// <summary>Oldest sealed segment with no fill in flight, in CLOCK (FIFO) order.</summary>
+    public Segment? TakeSealedForEvacuation()
+    {
+        lock (_lock)
+        {
+            for (LinkedListNode<Segment>? node = _sealed.First; node != null; node = node.Next)
+            {
+                Segment segment = node.Value;
+                if (Volatile.Read(ref segment.PendingFills) == 0)
+                {
+                    _sealed.Remove(node);
+                    segment.State = SegmentState.Evacuating;
+                    return segment;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>Hands an evacuated segment back: to the free pool if empty, else to the end of the CLOCK.</summary>
+    public void ReturnEvacuated(Segment segment, bool empty)
+    {
+        lock (_lock)
+        {
+            if (empty)
+            {
+                segment.Reset();
+                _free.Push(segment);
+            }
+            else
+            {
+                segment.State = SegmentState.Sealed;
+                _sealed.AddLast(segment);
+            }
+        }
+    }
+
+    /// <summary>Gives one free segment's memory back to the budget (for metadata that needs room).</summary>
+    public bool ReleaseFreeSegment()
+    {
+        lock (_lock)
+        {
+            if (_free.Count == 0)
+            {
+                return false;
+            }
+
+            Segment segment = _free.Pop();
+            _byBase.Remove((nint)segment.Base);
+            segment.Dispose();
+            _budget.Release(SegmentSize);
+            return true;
+        }
+    }
+
+    /// <summary>Seals the open segments so the evacuator can reach every object.</summary>
+    public void SealOpenSegments()
+    {
+        lock (_lock)
+        {
+            SealLocked(ref _mutatorSegment);
+            SealLocked(ref _survivorSegment);
+        }
+    }
+
+    /// <summary>Walks every live object header of every segment (caller excludes concurrent evacuation).</summary>
+    public void ForEachLiveObject(Action<Segment, nint> visit)
+    {
+        List<Segment> all;
+        lock (_lock)
+        {
+            all = [.. _byBase.Values];
+        }
+
+        foreach (Segment segment in all)
+        {
+            int top = Volatile.Read(ref segment.Top);
+            for (int offset = 0; offset < top;)
+            {
+                ObjectHeader* header = (ObjectHeader*)(segment.Base + offset);
+                if (header->Back != null)
+                {
+                    visit(segment, (nint)header);
+                }
+
+                offset += ObjectHeader.Footprint(header->DataSize);
+            }
+        }
+    }
+
+    private void SealLocked(ref Segment? current)
+    {
+        if (current != null)
+        {
+            current.State = SegmentState.Sealed;
+            _sealed.AddLast(current);
+            current = null;
+        }
+    }
+
+    private Segment? TakeSegment(bool survivor)
+    {
+        if (_free.Count > (survivor ? 0 : SurvivorReserve))
+        {
+            return _free.Pop();
+        }
+
+        if (_budget.TryReserve(SegmentSize))
+        {
+            var segment = new Segment(_nextIndex++, SegmentSize);
+            _byBase.Add((nint)segment.Base, segment);
+            return segment;
+        }
+
+        return null;
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            foreach (Segment segment in _byBase.Values)
+            {
+                segment.Dispose();
+                _budget.Release(SegmentSize);
+            }
+
+            _byBase.Clear();
+            _free.Clear();
+            _sealed.Clear();
+            _mutatorSegment = null;
+            _survivorSegment = null;
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Runtime.InteropServices;
+
+namespace FarMemory.Heap;
+
+/// <summary>
+/// A fixed-size block of native memory filled by bump allocation, log-structured: objects are only
+/// appended, and space is reclaimed a whole segment at a time when the evacuator empties it.
+/// </summary>
+internal sealed unsafe class Segment : IDisposable
+{
+    private readonly NativeMemoryManager _memory;
+
+    public Segment(int index, int size)
+    {
+        Index = index;
+        Size = size;
+        Base = (byte*)NativeMemory.AlignedAlloc((nuint)size, (nuint)size);
+        _memory = new NativeMemoryManager(Base, size);
+    }
+
+    public int Index { get; }
+
+    public int Size { get; }
+
+    public byte* Base { get; private set; }
+
+    /// <summary>Bump pointer: bytes handed out so far (changed under the heap's lock).</summary>
+    public int Top;
+
+    /// <summary>Footprint of objects that are still alive in this segment.</summary>
+    public long LiveBytes;
+
+    /// <summary>Allocations whose object is not yet published; the evacuator skips the segment meanwhile.</summary>
+    public int PendingFills;
+
+    public SegmentState State;
+
+    public Memory<byte> Slice(byte* pointer, int length) => _memory.Memory.Slice((int)(pointer - Base), length);
+
+    public bool Contains(byte* pointer) => pointer >= Base && pointer < Base + Size;
+
+    public void Reset()
+    {
+        Top = 0;
+        Volatile.Write(ref LiveBytes, 0);
+        State = SegmentState.Free;
+    }
+
+    public void Dispose()
+    {
+        if (Base != null)
+        {
+            NativeMemory.AlignedFree(Base);
+            Base = null;
+        }
+    }
+}

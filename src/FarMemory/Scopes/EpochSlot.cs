@@ -1,0 +1,46 @@
+using System.Runtime.InteropServices;
+
+namespace FarMemory.Scopes;
+
+/// <summary>
+/// One thread's entry in the <see cref="EpochTable"/>. The first cache line holds what other
+/// threads read (state, pin count); the pin list follows. Slots are 64-byte aligned and a multiple
+/// of 64 bytes long, so two threads never share a line.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct EpochSlot
+{
+    public const int PinCapacity = 64;
+
+    /// <summary>
+    /// 0: outside any scope. &gt; 0: inside a scope, announced at this global epoch.
+    /// &lt; 0: inside a scope but parked in the runtime's slow path, holding only the pins listed
+    /// below; each park writes a fresh negative value so a reader can detect a park/unpark/park.
+    /// </summary>
+    public long State;
+
+    /// <summary>Cumulative fast-path hits of the thread that owns the slot (owner writes only).</summary>
+    public long Hits;
+
+    /// <summary>Source of the unique negative values written to <see cref="State"/> on park.</summary>
+    public long ParkSerial;
+
+    /// <summary>Nesting depth of scopes on the owning thread (owner only).</summary>
+    public int Depth;
+
+    /// <summary>Number of valid entries in <see cref="Pins"/>.</summary>
+    public int PinCount;
+
+    /// <summary>Set when the scope handed out more refs than <see cref="PinCapacity"/>.</summary>
+    public int PinOverflow;
+
+    public int OwnerThreadId;
+
+    private fixed byte _pad[16];
+
+    /// <summary>
+    /// Addresses of the metadata words of objects this scope holds raw refs to (refs, spans,
+    /// enumerator chunks). Only read by others while the slot is parked.
+    /// </summary>
+    public fixed ulong Pins[PinCapacity];
+}
