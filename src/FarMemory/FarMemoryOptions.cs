@@ -28,7 +28,8 @@ public sealed class FarMemoryOptions
 
     /// <summary>
     /// Preferred object size in bytes when a collection is created without an explicit element count
-    /// per object. Default 4096, the chunk size AIFM found best for scans.
+    /// per object. Default 4096, the chunk size AIFM found best for scans; collections cap it at a
+    /// quarter of a segment so a segment always holds several objects.
     /// </summary>
     public int DefaultObjectBytes { get; set; } = 4096;
 
@@ -63,10 +64,10 @@ public sealed class FarMemoryOptions
                 nameof(LowWatermark), "Watermarks must satisfy 0 < LowWatermark < HighWatermark < 1.");
         }
 
-        if (DefaultObjectBytes < 8 || DefaultObjectBytes > SegmentSize / 2)
+        if (DefaultObjectBytes < 8)
         {
             throw new ArgumentOutOfRangeException(
-                nameof(DefaultObjectBytes), DefaultObjectBytes, "DefaultObjectBytes must be from 8 bytes to half a segment.");
+                nameof(DefaultObjectBytes), DefaultObjectBytes, "DefaultObjectBytes must be at least 8 bytes.");
         }
     }
 }

@@ -26,6 +26,8 @@ public sealed unsafe partial class FarMemoryRuntime
         ValidateScope(in scope, structure);
         EpochSlot* slot = scope.Slot;
         bool parked = false;
+        bool tempPin = false;
+        byte* fetched = null;
         try
         {
             while (true)
@@ -35,9 +37,21 @@ public sealed unsafe partial class FarMemoryRuntime
                 {
                     if (parked)
                     {
-                        _epochs.Unpark(slot);
+                        _epochs.Unpark(slot, tempPin ? 1 : 0);
                         parked = false;
                         continue;
+                    }
+
+                    if (tempPin)
+                    {
+                        scope.UnpinTop(word);
+                        tempPin = false;
+                    }
+
+                    if (MetadataWord.Address(w) == fetched && (!write || MetadataWord.Is(w, MetadataWord.Dirty)))
+                    {
+                        // Our own fetch, validated after unparking: leave it not hot.
+                        return fetched;
                     }
 
                     ulong want = w | MetadataWord.Hot | (write ? MetadataWord.Dirty : 0);
@@ -69,25 +83,21 @@ public sealed unsafe partial class FarMemoryRuntime
                     continue;
                 }
 
-                byte* data = Fetch(structure, word, w, write, in scope, out bool pinned);
-
-                // The pin kept evacuators off the object while we were parked; once unparked (a full
-                // fence) our scope covers it like any other dereference, so the pin can go.
-                _epochs.Unpark(slot);
-                parked = false;
-                if (pinned)
-                {
-                    scope.UnpinTop(word);
-                }
-
-                return data;
+                // The pin keeps evacuators off the fresh object while we are still parked; the next
+                // round unparks (a full fence), re-validates the word and drops the pin.
+                fetched = Fetch(structure, word, w, write, in scope, out tempPin);
             }
         }
         finally
         {
             if (parked)
             {
-                _epochs.Unpark(slot);
+                _epochs.Unpark(slot, tempPin ? 1 : 0);
+            }
+
+            if (tempPin)
+            {
+                scope.UnpinTop(word);
             }
         }
     }
@@ -148,21 +158,32 @@ public sealed unsafe partial class FarMemoryRuntime
     }
 
     /// <summary>Allocates heap room, evacuating segments on this (parked) thread until it fits.</summary>
+    /// <remarks>
+    /// Gives up only when rounds keep passing in which no object left local memory anywhere: then
+    /// everything evictable is pinned by open scopes (a segment with a pinned object cannot be
+    /// reused), and waiting longer cannot help. Rounds lost to other threads taking the freed room
+    /// do not count, as long as evictions go on.
+    /// </remarks>
     private Allocation Allocate(int size, int structureId, long objectId, ulong* word, EpochSlot* slot)
     {
         int attempts = 0;
+        int stalls = 0;
+        long evictions = Interlocked.Read(ref _counters.Evictions);
         Allocation allocation;
         while (!_heap.TryAllocate(size, structureId, objectId, word, survivor: false, out allocation))
         {
-            int limit = 8 + (4 * _heap.SegmentCount);
-            if (++attempts > limit)
+            attempts++;
+            long now = Interlocked.Read(ref _counters.Evictions);
+            stalls = now == evictions ? stalls + 1 : 0;
+            evictions = now;
+            if (stalls > 8 + (2 * _heap.SegmentCount))
             {
                 throw new FarMemoryBudgetException(
                     $"No local memory for a {size}-byte object: the budget of {_budget.LimitBytes} bytes is taken by " +
-                    "objects that open DerefScopes hold. End or Renew() long scopes, or raise LocalBudgetBytes.");
+                    "segments holding objects that open DerefScopes have refs into. End or Renew() long scopes, or raise LocalBudgetBytes.");
             }
 
-            // After two rounds that freed nothing, evict hot objects too (memory is nearly exhausted).
+            // After two rounds that did not free room for us, evict hot objects too (memory is nearly exhausted).
             if (!_evacuator.EvacuateOne(slot, evictHot: attempts > 2))
             {
                 // Every sealed segment has a fill in flight on another thread; let it finish.

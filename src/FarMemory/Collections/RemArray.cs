@@ -34,8 +34,8 @@ public sealed unsafe partial class RemArray<T> : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         if (elementsPerObject == 0)
         {
-            elementsPerObject = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, runtime.Options.DefaultObjectBytes / sizeof(T) + 1)) / 2;
-            elementsPerObject = Math.Max(1, elementsPerObject);
+            int bytes = Math.Min(runtime.Options.DefaultObjectBytes, runtime.Options.SegmentSize / 4);
+            elementsPerObject = Math.Max(1, (int)BitOperations.RoundUpToPowerOf2((uint)(bytes / sizeof(T)) + 1) / 2);
         }
 
         if (elementsPerObject < 0 || !int.IsPow2(elementsPerObject))

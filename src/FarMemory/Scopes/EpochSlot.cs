@@ -25,6 +25,12 @@ internal unsafe struct EpochSlot
     /// <summary>Source of the unique negative values written to <see cref="State"/> on park.</summary>
     public long ParkSerial;
 
+    /// <summary>
+    /// The epoch the outermost scope announced at (or last renewed at). A thread that unparks while
+    /// holding pinned refs goes back to this epoch, not a fresh one: its refs are as old as that.
+    /// </summary>
+    public long AnnounceEpoch;
+
     /// <summary>Nesting depth of scopes on the owning thread (owner only).</summary>
     public int Depth;
 
@@ -36,7 +42,7 @@ internal unsafe struct EpochSlot
 
     public int OwnerThreadId;
 
-    private fixed byte _pad[16];
+    private fixed byte _pad[8];
 
     /// <summary>
     /// Addresses of the metadata words of objects this scope holds raw refs to (refs, spans,

@@ -20,8 +20,11 @@ namespace FarMemory.Scopes;
 /// a fetch or an evacuation, an eviction of its own) parks: it writes a unique negative state that
 /// says "I hold exactly the objects in my pin list". The evacuator does not wait for parked threads;
 /// it cancels the eviction of their pinned objects instead. A thread unparks with another full fence
-/// and re-validates the word before it uses it. Because waiting threads are always parked, the only
-/// threads an evacuator waits for are ones running user code, so evacuators never wait on each other.</para>
+/// and re-validates the word before it uses it. If it still holds pinned refs it unparks to its
+/// announce epoch, never a newer one: a raw ref taken before an evacuator's bump must keep that
+/// evacuator waiting, and the ref is not re-validated. Because waiting threads are always parked,
+/// the only threads an evacuator waits for are ones running user code, so evacuators never wait on
+/// each other.</para>
 /// <para>Slots are claimed per thread on first use and reclaimed when their thread has died. The
 /// thread-static cache is keyed by table id, so two runtimes in one process keep separate slots.</para>
 /// </remarks>
@@ -80,7 +83,9 @@ internal sealed unsafe class EpochTable : IDisposable
         if (slot->Depth++ == 0)
         {
             // Announce, then fence: every later load of a metadata word is ordered after this store.
-            Interlocked.Exchange(ref slot->State, Volatile.Read(ref _globalEpoch));
+            long epoch = Volatile.Read(ref _globalEpoch);
+            slot->AnnounceEpoch = epoch;
+            Interlocked.Exchange(ref slot->State, epoch);
         }
 
         return slot;
@@ -104,7 +109,9 @@ internal sealed unsafe class EpochTable : IDisposable
     {
         slot->PinCount = 0;
         slot->PinOverflow = 0;
-        Interlocked.Exchange(ref slot->State, Volatile.Read(ref _globalEpoch));
+        long epoch = Volatile.Read(ref _globalEpoch);
+        slot->AnnounceEpoch = epoch;
+        Interlocked.Exchange(ref slot->State, epoch);
     }
 
     /// <summary>Publish "I hold only my pins" before blocking in the runtime.</summary>
@@ -114,9 +121,18 @@ internal sealed unsafe class EpochTable : IDisposable
         Volatile.Write(ref slot->State, long.MinValue + (serial & long.MaxValue));
     }
 
-    /// <summary>Become an ordinary active scope again at the current epoch (full fence).</summary>
-    public void Unpark(EpochSlot* slot) =>
-        Interlocked.Exchange(ref slot->State, Volatile.Read(ref _globalEpoch));
+    /// <summary>
+    /// Become an ordinary active scope again (full fence). A thread that holds no pinned refs other
+    /// than <paramref name="transientPins"/> (pins it drops before it next uses a ref) takes the
+    /// current epoch, so it stops holding back evacuations that began before; one that holds refs
+    /// goes back to its announce epoch, since those refs are that old. Either way the caller must
+    /// re-load the metadata word before it uses the object it came for.
+    /// </summary>
+    public void Unpark(EpochSlot* slot, int transientPins = 0)
+    {
+        long epoch = slot->PinCount - transientPins == 0 ? Volatile.Read(ref _globalEpoch) : slot->AnnounceEpoch;
+        Interlocked.Exchange(ref slot->State, epoch);
+    }
 
     public long BumpEpoch() => Interlocked.Increment(ref _globalEpoch);
 
