@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using FarMemory.Backends;
 using FarMemory.Heap;
@@ -9,6 +10,9 @@ namespace FarMemory;
 /// <summary>The dereference slow path: setting hot/dirty, waiting on transient states, and misses.</summary>
 public sealed unsafe partial class FarMemoryRuntime
 {
+    /// <summary>How long allocation keeps trying while no object leaves local memory anywhere.</summary>
+    private static readonly TimeSpan StallLimit = TimeSpan.FromMilliseconds(500);
+
     /// <summary>
     /// Resolves the object behind <paramref name="word"/> to its local data address, bringing it in
     /// if needed, and marks it hot (and dirty when <paramref name="write"/>).
@@ -159,24 +163,30 @@ public sealed unsafe partial class FarMemoryRuntime
 
     /// <summary>Allocates heap room, evacuating segments on this (parked) thread until it fits.</summary>
     /// <remarks>
-    /// Gives up only when rounds keep passing in which no object left local memory anywhere: then
-    /// everything evictable is pinned by open scopes (a segment with a pinned object cannot be
-    /// reused), and waiting longer cannot help. Rounds lost to other threads taking the freed room
-    /// do not count, as long as evictions go on.
+    /// Gives up only when no object has left local memory anywhere for <see cref="StallLimit"/>
+    /// while this thread kept trying: then everything evictable sits in segments that hold objects
+    /// open scopes have refs into (such a segment cannot be reused), and those scopes may be waiting
+    /// on this very thread. Rounds lost to other threads taking the freed room do not count, as
+    /// long as evictions go on elsewhere.
     /// </remarks>
     private Allocation Allocate(int size, int structureId, long objectId, ulong* word, EpochSlot* slot)
     {
         int attempts = 0;
-        int stalls = 0;
         long evictions = Interlocked.Read(ref _counters.Evictions);
+        long lastProgress = Stopwatch.GetTimestamp();
+        SpinWait backoff = default;
         Allocation allocation;
         while (!_heap.TryAllocate(size, structureId, objectId, word, survivor: false, out allocation))
         {
             attempts++;
             long now = Interlocked.Read(ref _counters.Evictions);
-            stalls = now == evictions ? stalls + 1 : 0;
-            evictions = now;
-            if (stalls > 8 + (2 * _heap.SegmentCount))
+            if (now != evictions)
+            {
+                evictions = now;
+                lastProgress = Stopwatch.GetTimestamp();
+                backoff.Reset();
+            }
+            else if (attempts > 8 && Stopwatch.GetElapsedTime(lastProgress) > StallLimit)
             {
                 throw new FarMemoryBudgetException(
                     $"No local memory for a {size}-byte object: the budget of {_budget.LimitBytes} bytes is taken by " +
@@ -184,10 +194,11 @@ public sealed unsafe partial class FarMemoryRuntime
             }
 
             // After two rounds that did not free room for us, evict hot objects too (memory is nearly exhausted).
-            if (!_evacuator.EvacuateOne(slot, evictHot: attempts > 2))
+            if (!_evacuator.EvacuateOne(slot, evictHot: attempts > 2) ||
+                Interlocked.Read(ref _counters.Evictions) == evictions)
             {
-                // Every sealed segment has a fill in flight on another thread; let it finish.
-                Thread.Yield();
+                // Nothing evacuable right now (fills in flight, or pinned objects): let other threads run.
+                backoff.SpinOnce();
             }
         }
 

@@ -126,11 +126,12 @@ public class DerefScopeTests
         // between, while every thread's misses keep the evacuator churning. A wrong fence order in the
         // epoch protocol would let an object be copied or written back under a live ref and lose updates.
         const int Writers = 6;
-        const int Length = 8192;
+        const int Length = 32768;
         const int Rounds = 200;
         const int PerScope = 50;
-        // Each pinned counter can hold a whole segment, so the budget has room for them plus the churn.
-        using FarMemoryRuntime runtime = TinyRuntime.Create(Length / 4, segments: Writers + 4);
+        // A pinned counter holds its whole segment, and so may an object another thread is fetching, so
+        // the budget has room for two segments per thread plus the churn; the data is 8x that.
+        using FarMemoryRuntime runtime = TinyRuntime.Create(Length / 4, segments: (2 * Writers) + 4);
         using RemArray<long> array = runtime.CreateArray<long>(Length, 4);
 
         ConcurrentRunner.Run(Writers, t =>
