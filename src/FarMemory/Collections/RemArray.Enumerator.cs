@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FarMemory.Scopes;
 
 namespace FarMemory.Collections;
@@ -5,39 +6,36 @@ namespace FarMemory.Collections;
 public sealed unsafe partial class RemArray<T>
 {
     /// <summary>
-    /// Scans the array object by object: one dereference per object, then plain span reads. It
-    /// holds its own scope for one object at a time, so a scan of any length never pins more than
-    /// one object and never blocks the evacuator for long.
+    /// Scans the array object by object: one dereference per object, then a pointer walk through
+    /// its elements. It holds its own scope for one object at a time, so a scan of any length never
+    /// pins more than one object and never holds the evacuator back for long.
     /// </summary>
     public ref struct Enumerator
     {
         private readonly RemArray<T> _array;
+        private ref T _cursor;
+        private ref T _end;
         private DerefScope _scope;
-        private ReadOnlySpan<T> _chunk;
         private long _nextObject;
-        private int _position;
         private bool _pushedPin;
 
         internal Enumerator(RemArray<T> array)
         {
             _array = array;
+            _cursor = ref Unsafe.NullRef<T>();
+            _end = ref Unsafe.NullRef<T>();
             _scope = default;
-            _chunk = default;
             _nextObject = 0;
-            _position = -1;
             _pushedPin = false;
         }
 
-        public readonly ref readonly T Current => ref _chunk[_position];
+        public readonly ref readonly T Current => ref _cursor;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool MoveNext()
         {
-            if (++_position < _chunk.Length)
-            {
-                return true;
-            }
-
-            return NextObject();
+            _cursor = ref Unsafe.Add(ref _cursor, 1);
+            return Unsafe.IsAddressLessThan(ref _cursor, ref _end) || NextObject();
         }
 
         private bool NextObject()
@@ -50,10 +48,10 @@ public sealed unsafe partial class RemArray<T>
 
             _scope = _array._runtime.EnterScope();
             long objectIndex = _nextObject++;
-            byte* data = _array.Pinned(objectIndex, write: false, in _scope, out _pushedPin);
-            _chunk = new ReadOnlySpan<T>(data, _array.ObjectLength(objectIndex));
-            _position = 0;
-            return _chunk.Length > 0 || NextObject();
+            T* data = (T*)_array.Pinned(objectIndex, write: false, in _scope, out _pushedPin);
+            _cursor = ref *data;
+            _end = ref *(data + _array.ObjectLength(objectIndex));
+            return true;
         }
 
         public void Dispose() => Release();
@@ -71,7 +69,8 @@ public sealed unsafe partial class RemArray<T>
 
             _pushedPin = false;
             _scope.Dispose();
-            _chunk = default;
+            _cursor = ref Unsafe.NullRef<T>();
+            _end = ref Unsafe.NullRef<T>();
         }
     }
 }

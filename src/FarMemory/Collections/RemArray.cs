@@ -69,15 +69,19 @@ public sealed unsafe partial class RemArray<T> : IDisposable
 
     public FarMemoryRuntime Runtime => _runtime;
 
+    /// <summary>The structure id this array's objects are stored under in far memory.</summary>
+    internal int StructureId => _structure.Id;
+
     /// <summary>Reads element <paramref name="index"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Read(long index, scoped in DerefScope scope)
     {
         CheckIndex(index);
         ulong w = Volatile.Read(ref _words[index >> _shift]);
-        if ((w & MetadataWord.ReadMask) == MetadataWord.ReadExpected && scope.IsActive)
+        EpochSlot* slot = scope.Slot;
+        if ((w & MetadataWord.ReadMask) == MetadataWord.ReadExpected && slot != null)
         {
-            scope.CountHit();
+            slot->Hits++;
             return ((T*)MetadataWord.Address(w))[index & _mask];
         }
 
@@ -90,9 +94,10 @@ public sealed unsafe partial class RemArray<T> : IDisposable
     {
         CheckIndex(index);
         ulong w = Volatile.Read(ref _words[index >> _shift]);
-        if ((w & MetadataWord.WriteMask) == MetadataWord.WriteExpected && scope.IsActive)
+        EpochSlot* slot = scope.Slot;
+        if ((w & MetadataWord.WriteMask) == MetadataWord.WriteExpected && slot != null)
         {
-            scope.CountHit();
+            slot->Hits++;
             ((T*)MetadataWord.Address(w))[index & _mask] = value;
             return;
         }
@@ -189,9 +194,10 @@ public sealed unsafe partial class RemArray<T> : IDisposable
         ulong w = Volatile.Read(ref *word);
         ulong mask = write ? MetadataWord.WriteMask : MetadataWord.ReadMask;
         ulong expected = write ? MetadataWord.WriteExpected : MetadataWord.ReadExpected;
-        if ((w & mask) == expected && scope.IsActive)
+        EpochSlot* slot = scope.Slot;
+        if ((w & mask) == expected && slot != null)
         {
-            scope.CountHit();
+            slot->Hits++;
             return MetadataWord.Address(w);
         }
 

@@ -22,18 +22,19 @@ namespace FarMemory.Scopes;
 public unsafe ref struct DerefScope
 {
     internal readonly EpochTable? Table;
-    internal readonly EpochSlot* Slot;
-    private bool _exited;
+
+    /// <summary>The thread's slot while the scope is open; null before entry and after disposal,
+    /// so the fast path's one null test also rejects a default or disposed scope.</summary>
+    internal EpochSlot* Slot;
 
     internal DerefScope(EpochTable table, EpochSlot* slot)
     {
         Table = table;
         Slot = slot;
-        _exited = false;
     }
 
     /// <summary>True between entry and <see cref="Dispose"/>.</summary>
-    public readonly bool IsActive => Slot != null && !_exited;
+    public readonly bool IsActive => Slot != null;
 
     /// <summary>
     /// Lets the evacuator reclaim everything this scope touched so far, as if the scope had been
@@ -53,10 +54,11 @@ public unsafe ref struct DerefScope
 
     public void Dispose()
     {
-        if (Slot != null && !_exited)
+        EpochSlot* slot = Slot;
+        if (slot != null)
         {
-            _exited = true;
-            EpochTable.Exit(Slot);
+            Slot = null;
+            EpochTable.Exit(slot);
         }
     }
 
