@@ -18,8 +18,10 @@ public sealed class FarMemoryOptions
     public int SegmentSize { get; set; } = 1 << 20;
 
     /// <summary>
-    /// Fraction of the budget kept free: below <see cref="LowWatermark"/> evacuation starts, and it
-    /// continues until <see cref="HighWatermark"/> is free again. Defaults 0.12 and 0.22.
+    /// Fraction of the budget a background evacuator keeps free: below <see cref="LowWatermark"/> it
+    /// starts, and it continues until <see cref="HighWatermark"/> is free again. Defaults 0.12 and
+    /// 0.22 (AIFM's). Until a background evacuator runs, eviction happens on demand on the thread
+    /// that finds the heap full, and these are only validated.
     /// </summary>
     public double LowWatermark { get; set; } = 0.12;
 
