@@ -1,18 +1,27 @@
 using FarMemory;
+using FarMemory.Backends;
 using FarMemory.Collections;
 using FarMemory.Diagnostics;
 using FarMemory.Scopes;
+using FarMemory.Server;
 
-// A 4 MiB local budget and an array of 40 MiB: nine tenths of the data must live far.
+// A far-memory server in this process, on loopback. Pass --server host:port to use a running one.
+string? remote = args.SkipWhile(a => a != "--server").Skip(1).FirstOrDefault();
+await using FarMemoryServer? server = remote == null ? await FarMemoryServer.StartAsync(new FarMemoryServerOptions { Port = 0 }) : null;
+TcpFarMemoryBackend backend = remote == null
+    ? await TcpFarMemoryBackend.ConnectAsync(server!.EndPoint)
+    : await TcpFarMemoryBackend.ConnectAsync(remote.Split(':')[0], int.Parse(remote.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture));
+
+// A 4 MiB local budget and an array of 40 MB: nine tenths of the data must live far.
 const long Budget = 4L << 20;
 const long Elements = 5_000_000; // 5 M longs = 40 MB
-var options = new FarMemoryOptions { LocalBudgetBytes = Budget, SegmentSize = 256 << 10 };
+var options = new FarMemoryOptions { LocalBudgetBytes = Budget, SegmentSize = 256 << 10, Backend = backend };
 
 using var runtime = new FarMemoryRuntime(options);
 using RemArray<long> array = runtime.CreateArray<long>(Elements);
-Console.WriteLine($"FarMemory QuickStart: {Elements * sizeof(long) / (1 << 20)} MiB of longs, local budget {Budget / (1 << 20)} MiB, backend {runtime.Backend.GetType().Name}");
+Console.WriteLine($"FarMemory QuickStart: {Elements * sizeof(long) / (1 << 20)} MiB of longs, local budget {Budget / (1 << 20)} MiB, far memory at {backend.EndPoint}");
 
-// Write every element, renewing the scope every object so the evacuator can reclaim what we left.
+// Write every element.
 using (DerefScope scope = runtime.EnterScope())
 {
     for (long i = 0; i < array.Length; i++)
@@ -53,4 +62,6 @@ Console.WriteLine($"evictions      {stats.Evictions} (written back {stats.WriteB
 Console.WriteLine($"bytes from far {stats.BytesFromFar}");
 Console.WriteLine($"bytes to far   {stats.BytesToFar}");
 Console.WriteLine($"local bytes    {stats.LocalBytesInUse} now, peak {stats.LocalBytesPeak}, budget {stats.BudgetBytes}");
+FarBackendStats far = await backend.GetStatsAsync();
+Console.WriteLine($"far store      {far.Objects} objects, {far.StoredBytes} bytes");
 return sum == expected && mismatches == 0 && stats.LocalBytesPeak <= Budget ? 0 : 1;

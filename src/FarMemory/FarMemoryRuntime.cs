@@ -203,6 +203,11 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
         {
             Wait(Backend.DropStructureAsync(structure.Id));
         }
+        catch (FarMemoryUnavailableException)
+        {
+            // The far store is unreachable. Local memory is already free; the store reclaims the
+            // objects itself when this client's session expires, so disposal does not fail on it.
+        }
         catch (Exception e)
         {
             throw Unavailable("Dropping the structure in far memory failed; its far objects may remain.", e);

@@ -1,4 +1,4 @@
-namespace FarMemory.Tests;
+namespace FarMemory.Testing;
 
 /// <summary>Runs a body on N dedicated threads released together, and rethrows the first failure.</summary>
 internal static class ConcurrentRunner
