@@ -1,18 +1,24 @@
+using FarMemory.Backends;
 using FarMemory.Collections;
 using FarMemory.Scopes;
+using FarMemory.Server;
 
-namespace FarMemory.Tests;
+namespace FarMemory.IntegrationTests;
 
 /// <summary>The API example of README.md, kept compiling and correct (with a smaller array).</summary>
 public class ReadmeExampleTests
 {
     [Fact]
-    public void ReadmeExampleRuns()
+    public async Task ReadmeExampleRuns()
     {
+        await using var server = await FarMemoryServer.StartAsync(new FarMemoryServerOptions { Port = 0 });
+        var backend = await TcpFarMemoryBackend.ConnectAsync(server.EndPoint);
+
         using var runtime = new FarMemoryRuntime(new FarMemoryOptions
         {
             LocalBudgetBytes = 64L << 20,
             SegmentSize = 1 << 20,
+            Backend = backend,
         });
 
         using RemArray<long> array = runtime.CreateArray<long>(1_000_000);

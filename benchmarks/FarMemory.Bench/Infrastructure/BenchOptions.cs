@@ -1,0 +1,81 @@
+using System.Globalization;
+
+namespace FarMemory.Bench.Infrastructure;
+
+/// <summary>The harness's command line (the contract of ARCHITECTURE.md section 7).</summary>
+internal sealed class BenchOptions
+{
+    public string Workload { get; private set; } = "";
+
+    public List<double> LocalRatios { get; } = new();
+
+    public long? SizeBytes { get; private set; }
+
+    public string? JsonPath { get; private set; }
+
+    public string? PlotPath { get; private set; }
+
+    public bool Quick { get; private set; }
+
+    public string? Server { get; private set; }
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string arg = args[i];
+            switch (arg)
+            {
+                case "--quick":
+                    options.Quick = true;
+                    break;
+                case "--local-ratio":
+                    foreach (string part in Next(args, ref i, arg).Split(',', StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        options.LocalRatios.Add(double.Parse(part, CultureInfo.InvariantCulture));
+                    }
+
+                    break;
+                case "--size":
+                    options.SizeBytes = ParseSize(Next(args, ref i, arg));
+                    break;
+                case "--json":
+                    options.JsonPath = Next(args, ref i, arg);
+                    break;
+                case "--plot":
+                    options.PlotPath = Next(args, ref i, arg);
+                    break;
+                case "--server":
+                    options.Server = Next(args, ref i, arg);
+                    break;
+                default:
+                    if (arg.StartsWith("--", StringComparison.Ordinal) || options.Workload.Length > 0)
+                    {
+                        throw new ArgumentException($"Unknown argument {arg}.");
+                    }
+
+                    options.Workload = arg;
+                    break;
+            }
+        }
+
+        return options;
+    }
+
+    public static long ParseSize(string text)
+    {
+        text = text.Trim().ToLowerInvariant();
+        long multiplier = text[^1] switch
+        {
+            'k' => 1L << 10,
+            'm' => 1L << 20,
+            'g' => 1L << 30,
+            _ => 1,
+        };
+        return checked(long.Parse(multiplier == 1 ? text : text[..^1], CultureInfo.InvariantCulture) * multiplier);
+    }
+
+    private static string Next(string[] args, ref int i, string name) =>
+        ++i < args.Length ? args[i] : throw new ArgumentException($"{name} needs a value.");
+}

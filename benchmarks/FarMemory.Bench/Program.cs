@@ -1,0 +1,40 @@
+using FarMemory.Bench.Infrastructure;
+using FarMemory.Bench.Reporting;
+using FarMemory.Bench.Workloads;
+
+if (args.Length > 0 && args[0] == "echo-server")
+{
+    return await EchoServer.RunAsync();
+}
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+BenchReport report;
+switch (options.Workload)
+{
+    case "loopback":
+        report = await LoopbackWorkload.RunAsync(options);
+        break;
+    default:
+        Console.Error.WriteLine($"Unknown workload '{options.Workload}'. Available: loopback.");
+        Console.Error.WriteLine("Usage: dotnet run -c Release --project benchmarks/FarMemory.Bench -- <workload> [--quick] [--json PATH] [--size BYTES] [--local-ratio R[,R...]] [--server host:port]");
+        return 2;
+}
+
+report.Print();
+if (options.JsonPath != null)
+{
+    report.Write(options.JsonPath);
+    Console.WriteLine($"wrote {options.JsonPath}");
+}
+
+return 0;
