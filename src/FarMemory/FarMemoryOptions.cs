@@ -18,10 +18,9 @@ public sealed class FarMemoryOptions
     public int SegmentSize { get; set; } = 1 << 20;
 
     /// <summary>
-    /// Fraction of the budget a background evacuator keeps free: below <see cref="LowWatermark"/> it
+    /// Fraction of the heap the background evacuator keeps free: below <see cref="LowWatermark"/> it
     /// starts, and it continues until <see cref="HighWatermark"/> is free again. Defaults 0.12 and
-    /// 0.22 (AIFM's). Until a background evacuator runs, eviction happens on demand on the thread
-    /// that finds the heap full, and these are only validated.
+    /// 0.22 (AIFM's).
     /// </summary>
     public double LowWatermark { get; set; } = 0.12;
 
@@ -34,6 +33,25 @@ public sealed class FarMemoryOptions
     /// quarter of a segment so a segment always holds several objects.
     /// </summary>
     public int DefaultObjectBytes { get; set; } = 4096;
+
+    /// <summary>
+    /// Run the evacuator on its own thread, keeping free memory between the watermarks so mutators
+    /// rarely evict themselves. When false, eviction happens only on the thread that finds the heap
+    /// full. Default true.
+    /// </summary>
+    public bool BackgroundEvacuation { get; set; } = true;
+
+    /// <summary>How often the CLOCK hand sweeps hot bits and measures the working set. Default 100 ms.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Nth-chance for dirty objects: evacuation passes a cold dirty object survives. Its write-back
+    /// starts on the first; it leaves on the Nth (clean objects leave on their first). Default 2.
+    /// </summary>
+    public int DirtyChances { get; set; } = 2;
+
+    /// <summary>Detect sequential and strided miss streams per structure and fetch ahead. Default true.</summary>
+    public bool Prefetching { get; set; } = true;
 
     /// <summary>Where evicted objects go. Null means a fresh <see cref="InProcessBackend"/>.</summary>
     public IFarMemoryBackend? Backend { get; set; }
@@ -64,6 +82,16 @@ public sealed class FarMemoryOptions
         {
             throw new ArgumentOutOfRangeException(
                 nameof(LowWatermark), "Watermarks must satisfy 0 < LowWatermark < HighWatermark < 1.");
+        }
+
+        if (DirtyChances is < 1 or > 255)
+        {
+            throw new ArgumentOutOfRangeException(nameof(DirtyChances), DirtyChances, "DirtyChances must be from 1 to 255.");
+        }
+
+        if (SweepInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SweepInterval), SweepInterval, "SweepInterval must be positive.");
         }
 
         if (DefaultObjectBytes < 8)

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using FarMemory.Backends;
 using FarMemory.Heap;
 using FarMemory.Pointers;
+using FarMemory.Prefetching;
 using FarMemory.Scopes;
 
 namespace FarMemory;
@@ -15,7 +16,8 @@ public sealed unsafe partial class FarMemoryRuntime
 
     /// <summary>
     /// Resolves the object behind <paramref name="word"/> to its local data address, bringing it in
-    /// if needed, and marks it hot (and dirty when <paramref name="write"/>).
+    /// if needed, and marks it hot (and dirty when <paramref name="write"/>). A non-temporal
+    /// dereference leaves it cold and fetches it into a segment the evacuator empties first.
     /// </summary>
     /// <remarks>
     /// Every wait happens parked (see <see cref="EpochTable"/>): an evacuator never waits for a thread
@@ -23,9 +25,10 @@ public sealed unsafe partial class FarMemoryRuntime
     /// re-validates the word, so the address it returns is covered by its scope again. A fetched
     /// object is pinned while its fetcher is still parked, so it cannot be evicted in that gap.
     /// Concurrent misses on one object produce one fetch: the first thread claims it with a CAS of the
-    /// Fetching bit and the others sleep on the word until it is published.
+    /// Fetching bit and the others sleep on the word until it is published. Time spent waiting for an
+    /// evacuation or for room in the heap is recorded as a mutator stall.
     /// </remarks>
-    internal byte* DerefSlow(FarStructure structure, ulong* word, bool write, scoped in DerefScope scope)
+    internal byte* DerefSlow(FarStructure structure, ulong* word, bool write, scoped in DerefScope scope, bool nonTemporal = false)
     {
         ValidateScope(in scope, structure);
         EpochSlot* slot = scope.Slot;
@@ -58,10 +61,15 @@ public sealed unsafe partial class FarMemoryRuntime
                         return fetched;
                     }
 
-                    ulong want = w | MetadataWord.Hot | (write ? MetadataWord.Dirty : 0);
+                    ulong want = (w | (nonTemporal ? 0 : MetadataWord.Hot) | (write ? MetadataWord.Dirty : 0)) & ~MetadataWord.Prefetched;
                     if (want == w || Interlocked.CompareExchange(ref *word, want, w) == w)
                     {
                         scope.CountHit();
+                        if ((w & MetadataWord.Prefetched) != 0)
+                        {
+                            NotePrefetchUsed(structure, word);
+                        }
+
                         return MetadataWord.Address(w);
                     }
 
@@ -75,7 +83,15 @@ public sealed unsafe partial class FarMemoryRuntime
                     parked = true;
                 }
 
-                if ((w & (MetadataWord.Evacuating | MetadataWord.Fetching)) != 0)
+                if ((w & MetadataWord.Evacuating) != 0)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    _waiters.WaitWhile(word, MetadataWord.Evacuating | MetadataWord.Fetching);
+                    _stalls.Record(Stopwatch.GetTimestamp() - start);
+                    continue;
+                }
+
+                if ((w & MetadataWord.Fetching) != 0)
                 {
                     Interlocked.Increment(ref _counters.Waits);
                     _waiters.WaitWhile(word, MetadataWord.Evacuating | MetadataWord.Fetching);
@@ -89,7 +105,8 @@ public sealed unsafe partial class FarMemoryRuntime
 
                 // The pin keeps evacuators off the fresh object while we are still parked; the next
                 // round unparks (a full fence), re-validates the word and drops the pin.
-                fetched = Fetch(structure, word, w, write, in scope, out tempPin);
+                fetched = Fetch(structure, word, w, write, in scope, nonTemporal, out tempPin);
+                structure.Prefetcher?.OnAccess(this, structure, MetadataWord.ObjectId(w), nonTemporal);
             }
         }
         finally
@@ -107,10 +124,20 @@ public sealed unsafe partial class FarMemoryRuntime
     }
 
     /// <summary>
+    /// A prefetched object's first use: count it, and tell the prefetcher, since a stream the
+    /// prefetcher keeps ahead of no longer misses and would otherwise look like it stopped.
+    /// </summary>
+    private void NotePrefetchUsed(FarStructure structure, ulong* word)
+    {
+        Interlocked.Increment(ref _counters.PrefetchesUsed);
+        structure.Prefetcher?.OnAccess(this, structure, word - structure.Table.Words, nonTemporal: false);
+    }
+
+    /// <summary>
     /// Brings one claimed object in and publishes it, not hot (it becomes hot on its next
     /// dereference, so objects touched once are the first to leave).
     /// </summary>
-    private byte* Fetch(FarStructure structure, ulong* word, ulong claimed, bool write, scoped in DerefScope scope, out bool pinned)
+    private byte* Fetch(FarStructure structure, ulong* word, ulong claimed, bool write, scoped in DerefScope scope, bool nonTemporal, out bool pinned)
     {
         long objectId = MetadataWord.ObjectId(claimed);
         int size = structure.ObjectSize;
@@ -118,7 +145,7 @@ public sealed unsafe partial class FarMemoryRuntime
         Allocation allocation;
         try
         {
-            allocation = Allocate(size, structure.Id, objectId, word, scope.Slot);
+            allocation = Allocate(size, structure.Id, objectId, word, scope.Slot, nonTemporal ? AllocationClass.NonTemporal : AllocationClass.Mutator);
         }
         catch
         {
@@ -158,10 +185,15 @@ public sealed unsafe partial class FarMemoryRuntime
         _waiters.Publish(word, MetadataWord.MakePresent(allocation.Data, flags));
         LocalHeap.CompleteFill(allocation.Segment);
         Interlocked.Increment(ref _counters.Misses);
+        Interlocked.Add(ref _counters.FetchedBytes, ObjectHeader.Footprint(size));
         return allocation.Data;
     }
 
-    /// <summary>Allocates heap room, evacuating segments on this (parked) thread until it fits.</summary>
+    /// <summary>
+    /// Allocates heap room. When the heap is full the thread wakes the background evacuator and
+    /// helps: it evacuates segments itself (parked) until the allocation fits. The time this takes
+    /// is a mutator stall.
+    /// </summary>
     /// <remarks>
     /// Gives up only when no object has left local memory anywhere for <see cref="StallLimit"/>
     /// while this thread kept trying: then everything evictable sits in segments that hold objects
@@ -169,14 +201,25 @@ public sealed unsafe partial class FarMemoryRuntime
     /// on this very thread. Rounds lost to other threads taking the freed room do not count, as
     /// long as evictions go on elsewhere.
     /// </remarks>
-    private Allocation Allocate(int size, int structureId, long objectId, ulong* word, EpochSlot* slot)
+    private Allocation Allocate(int size, int structureId, long objectId, ulong* word, EpochSlot* slot, AllocationClass kind)
     {
+        if (_heap.TryAllocate(size, structureId, objectId, word, kind, out Allocation allocation))
+        {
+            if (_evacuator.IsBackground && _evacuator.FreeFraction < Options.LowWatermark)
+            {
+                _evacuator.Wake();
+            }
+
+            return allocation;
+        }
+
+        long stallStart = Stopwatch.GetTimestamp();
         int attempts = 0;
         long evictions = Interlocked.Read(ref _counters.Evictions);
-        long lastProgress = Stopwatch.GetTimestamp();
+        long lastProgress = stallStart;
         SpinWait backoff = default;
-        Allocation allocation;
-        while (!_heap.TryAllocate(size, structureId, objectId, word, survivor: false, out allocation))
+        _evacuator.Wake();
+        while (!_heap.TryAllocate(size, structureId, objectId, word, kind, out allocation))
         {
             attempts++;
             long now = Interlocked.Read(ref _counters.Evictions);
@@ -188,6 +231,7 @@ public sealed unsafe partial class FarMemoryRuntime
             }
             else if (attempts > 8 && Stopwatch.GetElapsedTime(lastProgress) > StallLimit)
             {
+                _stalls.Record(Stopwatch.GetTimestamp() - stallStart);
                 throw new FarMemoryBudgetException(
                     $"No local memory for a {size}-byte object: the budget of {_budget.LimitBytes} bytes is taken by " +
                     "segments holding objects that open DerefScopes have refs into. End or Renew() long scopes, or raise LocalBudgetBytes.");
@@ -202,7 +246,146 @@ public sealed unsafe partial class FarMemoryRuntime
             }
         }
 
+        _stalls.Record(Stopwatch.GetTimestamp() - stallStart);
         return allocation;
+    }
+
+    /// <summary>
+    /// Fetches up to <paramref name="count"/> absent objects of a structure, <paramref name="stride"/>
+    /// apart from <paramref name="first"/>, with one batched read that completes in the background.
+    /// Never waits and never evicts: it stops at the first object it cannot claim room for.
+    /// Returns how many it started.
+    /// </summary>
+    internal int Prefetch(FarStructure structure, long first, long stride, int count, bool nonTemporal)
+    {
+        if (Volatile.Read(ref _disposed) != 0 || structure.IsDisposed)
+        {
+            return 0;
+        }
+
+        PrefetchBatch batch = PrefetchBatch.Rent(count);
+        int size = structure.ObjectSize;
+        AllocationClass kind = nonTemporal ? AllocationClass.NonTemporal : AllocationClass.Mutator;
+        Interlocked.Increment(ref structure.PrefetchesInFlight);
+        int started = 0;
+        try
+        {
+            for (int k = 0; k < count; k++)
+            {
+                long id = first + (k * stride);
+                if ((ulong)id >= (ulong)structure.Table.Count)
+                {
+                    break;
+                }
+
+                ulong* word = structure.Table[id];
+                ulong w = Volatile.Read(ref *word);
+                if ((w & (MetadataWord.Present | MetadataWord.Fetching | MetadataWord.Evacuating)) != 0)
+                {
+                    continue;
+                }
+
+                if (Interlocked.CompareExchange(ref *word, w | MetadataWord.Fetching, w) != w)
+                {
+                    continue;
+                }
+
+                if (!_heap.TryAllocate(size, structure.Id, id, word, kind, out Allocation allocation))
+                {
+                    _waiters.Publish(word, w);
+                    _evacuator.Wake();
+                    break;
+                }
+
+                started++;
+                if (!MetadataWord.Is(w, MetadataWord.Remote))
+                {
+                    NativeMemory.Clear(allocation.Data, (nuint)size);
+                    _waiters.Publish(word, MetadataWord.MakePresent(allocation.Data, MetadataWord.Prefetched));
+                    LocalHeap.CompleteFill(allocation.Segment);
+                    continue;
+                }
+
+                batch.Add(new FarObjectKey(structure.Id, id), allocation, word, w);
+            }
+
+            Interlocked.Add(ref _counters.PrefetchesIssued, started);
+            if (batch.Count == 0)
+            {
+                batch.Return();
+                Interlocked.Decrement(ref structure.PrefetchesInFlight);
+                return started;
+            }
+
+            ValueTask read;
+            try
+            {
+                read = Backend.ReadBatchAsync(batch.Keys.AsMemory(0, batch.Count), batch.Destinations.AsMemory(0, batch.Count), batch.Lengths.AsMemory(0, batch.Count));
+            }
+            catch (Exception e)
+            {
+                read = ValueTask.FromException(e);
+            }
+
+            if (read.IsCompleted)
+            {
+                bool ok = read.IsCompletedSuccessfully;
+                if (!ok)
+                {
+                    _ = read.AsTask().Exception;
+                }
+
+                CompletePrefetch(structure, batch, ok);
+            }
+            else
+            {
+                batch.Runtime = this;
+                batch.Structure = structure;
+                read.AsTask().ContinueWith(
+                    static (task, state) =>
+                    {
+                        var b = (PrefetchBatch)state!;
+                        _ = task.Exception;
+                        b.Runtime!.CompletePrefetch(b.Structure!, b, task.IsCompletedSuccessfully);
+                    },
+                    batch,
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+            }
+
+            return started;
+        }
+        catch
+        {
+            Interlocked.Decrement(ref structure.PrefetchesInFlight);
+            throw;
+        }
+    }
+
+    /// <summary>Publishes a completed prefetch batch (or, if it failed, puts its words back).</summary>
+    private void CompletePrefetch(FarStructure structure, PrefetchBatch batch, bool ok)
+    {
+        int size = structure.ObjectSize;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            ref PrefetchBatch.Entry entry = ref batch.Entries[i];
+            if (ok && batch.Lengths[i] == size)
+            {
+                _waiters.Publish(entry.Word, MetadataWord.MakePresent(entry.Allocation.Data, MetadataWord.Remote | MetadataWord.Prefetched));
+                LocalHeap.CompleteFill(entry.Allocation.Segment);
+                Interlocked.Add(ref _counters.BytesFromFar, size);
+                Interlocked.Add(ref _counters.FetchedBytes, ObjectHeader.Footprint(size));
+            }
+            else
+            {
+                LocalHeap.AbortFill(entry.Allocation);
+                _waiters.Publish(entry.Word, entry.Claimed);
+            }
+        }
+
+        batch.Return();
+        Interlocked.Decrement(ref structure.PrefetchesInFlight);
     }
 
     private void ValidateScope(scoped in DerefScope scope, FarStructure structure)

@@ -34,6 +34,7 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
     private readonly EpochTable _epochs;
     private readonly WordWaiters _waiters = new();
     private readonly RuntimeCounters _counters = new();
+    private readonly StallRecorder _stalls = new();
     private readonly Evacuator _evacuator;
     private readonly FarMemoryMetrics _metrics;
     private readonly ConcurrentDictionary<int, FarStructure> _structures = new();
@@ -51,7 +52,7 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
         _budget = new MemoryBudget(Options.LocalBudgetBytes);
         _heap = new LocalHeap(_budget, Options.SegmentSize);
         _epochs = new EpochTable();
-        _evacuator = new Evacuator(_heap, _epochs, _waiters, Backend, _counters);
+        _evacuator = new Evacuator(Options, _heap, _budget, _epochs, _waiters, Backend, _counters);
         _metrics = new FarMemoryMetrics(GetStats, Name);
     }
 
@@ -106,6 +107,14 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
         BudgetBytes = _budget.LimitBytes,
         Segments = _heap.SegmentCount,
         FreeSegments = _heap.FreeSegmentCount,
+        MutatorStalls = _stalls.Count,
+        MaxStallMicros = _stalls.MaxMicros,
+        P99StallMicros = _stalls.PercentileMicros(0.99),
+        PrefetchesIssued = Interlocked.Read(ref _counters.PrefetchesIssued),
+        PrefetchesUsed = Interlocked.Read(ref _counters.PrefetchesUsed),
+        WorkingSetBytes = _evacuator.WorkingSetBytes,
+        IsThrashing = _evacuator.IsThrashing,
+        Sweeps = Interlocked.Read(ref _counters.Sweeps),
     };
 
     /// <summary>
@@ -180,7 +189,14 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
             return;
         }
 
-        lock (_evacuator.SyncRoot)
+        SpinWait drain = default;
+        while (Volatile.Read(ref structure.PrefetchesInFlight) != 0)
+        {
+            drain.SpinOnce();
+        }
+
+        _evacuator.Gate.EnterWriteLock();
+        try
         {
             ulong* words = structure.Table.Words;
             for (long i = 0; i < structure.Table.Count; i++)
@@ -194,6 +210,10 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
 
                 words[i] = 0;
             }
+        }
+        finally
+        {
+            _evacuator.Gate.ExitWriteLock();
         }
 
         long bytes = structure.Table.Bytes;
@@ -262,7 +282,7 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
         }
     }
 
-    private static T Wait<T>(ValueTask<T> task) =>
+    internal static T Wait<T>(ValueTask<T> task) =>
         task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
 
     private static FarMemoryException Unavailable(string message, Exception e) =>
@@ -278,19 +298,22 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
         }
 
         _metrics.Dispose();
-        lock (_evacuator.SyncRoot)
+        _evacuator.Dispose();
+        foreach (FarStructure structure in _structures.Values)
         {
-            foreach (FarStructure structure in _structures.Values)
+            structure.IsDisposed = true;
+            SpinWait drain = default;
+            while (Volatile.Read(ref structure.PrefetchesInFlight) != 0)
             {
-                structure.IsDisposed = true;
-                _budget.Release(structure.Table.Bytes);
-                structure.Table.Dispose();
+                drain.SpinOnce();
             }
 
-            _structures.Clear();
-            _heap.Dispose();
+            _budget.Release(structure.Table.Bytes);
+            structure.Table.Dispose();
         }
 
+        _structures.Clear();
+        _heap.Dispose();
         _epochs.Dispose();
         if (_ownsBackend)
         {

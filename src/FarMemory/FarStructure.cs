@@ -25,4 +25,10 @@ internal sealed unsafe class FarStructure
     public int ObjectSize { get; }
 
     public bool IsDisposed { get; set; }
+
+    /// <summary>Sequential and strided miss detection; null when prefetching is off.</summary>
+    public Prefetching.StridePrefetcher? Prefetcher { get; set; }
+
+    /// <summary>Prefetch batches not yet published; disposal waits for them.</summary>
+    public int PrefetchesInFlight;
 }

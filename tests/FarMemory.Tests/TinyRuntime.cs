@@ -10,11 +10,12 @@ internal static class TinyRuntime
     /// <summary>A budget that fits <paramref name="segments"/> heap segments next to <paramref name="objects"/> metadata words.</summary>
     public static long Budget(long objects, int segments) => (objects * sizeof(ulong)) + ((long)segments * SegmentSize);
 
-    public static FarMemoryRuntime Create(long objects, int segments = 4, IFarMemoryBackend? backend = null) =>
+    public static FarMemoryRuntime Create(long objects, int segments = 4, IFarMemoryBackend? backend = null, bool background = true) =>
         new(new FarMemoryOptions
         {
             LocalBudgetBytes = Budget(objects, segments),
             SegmentSize = SegmentSize,
             Backend = backend,
+            BackgroundEvacuation = background,
         });
 }

@@ -16,11 +16,13 @@ public sealed unsafe partial class RemArray<T>
         private ref T _cursor;
         private ref T _end;
         private DerefScope _scope;
+        private readonly bool _nonTemporal;
         private long _nextObject;
         private bool _pushedPin;
 
-        internal Enumerator(RemArray<T> array)
+        internal Enumerator(RemArray<T> array, bool nonTemporal)
         {
+            _nonTemporal = nonTemporal;
             _array = array;
             _cursor = ref Unsafe.NullRef<T>();
             _end = ref Unsafe.NullRef<T>();
@@ -48,7 +50,7 @@ public sealed unsafe partial class RemArray<T>
 
             _scope = _array._runtime.EnterScope();
             long objectIndex = _nextObject++;
-            T* data = (T*)_array.Pinned(objectIndex, write: false, in _scope, out _pushedPin);
+            T* data = (T*)_array.Pinned(objectIndex, write: false, in _scope, out _pushedPin, _nonTemporal);
             _cursor = ref *data;
             _end = ref *(data + _array.ObjectLength(objectIndex));
             return true;

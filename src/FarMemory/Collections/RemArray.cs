@@ -51,6 +51,11 @@ public sealed unsafe partial class RemArray<T> : IDisposable
         ElementsPerObject = elementsPerObject;
         long objects = (length + elementsPerObject - 1) >> _shift;
         _structure = runtime.CreateStructure(objects, checked(elementsPerObject * sizeof(T)));
+        if (runtime.Options.Prefetching)
+        {
+            _structure.Prefetcher = new Prefetching.StridePrefetcher(_structure.ObjectSize);
+        }
+
         _words = _structure.Table.Words;
         ObjectCount = objects;
     }
@@ -176,7 +181,14 @@ public sealed unsafe partial class RemArray<T> : IDisposable
     }
 
     /// <summary>A by-value scan of every element; it manages its own scopes, one object at a time.</summary>
-    public Enumerator GetEnumerator() => new(this);
+    public Enumerator GetEnumerator() => new(this, nonTemporal: false);
+
+    /// <summary>
+    /// A scan that does not pollute the cache (AIFM's non-temporal hint): objects it brings in stay
+    /// cold and go to segments the evacuator empties first, so a one-off pass over a large array does
+    /// not push out the hot set. Use it as <c>foreach (var x in array.NonTemporal())</c>.
+    /// </summary>
+    public NonTemporalScan NonTemporal() => new(this);
 
     /// <summary>Frees the array's local objects, pointer table and far objects.</summary>
     public void Dispose() => _runtime.DropStructure(_structure);
@@ -188,7 +200,7 @@ public sealed unsafe partial class RemArray<T> : IDisposable
 
     /// <summary>Dereference with the fast path checked first, no pin.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private byte* Resolve(long objectIndex, bool write, scoped in DerefScope scope)
+    private byte* Resolve(long objectIndex, bool write, scoped in DerefScope scope, bool nonTemporal = false)
     {
         ulong* word = _words + objectIndex;
         ulong w = Volatile.Read(ref *word);
@@ -201,7 +213,7 @@ public sealed unsafe partial class RemArray<T> : IDisposable
             return MetadataWord.Address(w);
         }
 
-        return _runtime.DerefSlow(_structure, word, write, in scope);
+        return _runtime.DerefSlow(_structure, word, write, in scope, nonTemporal);
     }
 
     /// <summary>Dereference for a ref or span that outlives the call: pins the object in the scope.</summary>
@@ -209,9 +221,9 @@ public sealed unsafe partial class RemArray<T> : IDisposable
         Pinned(objectIndex, write, in scope, out _);
 
     /// <summary>Like the overload above; <paramref name="pushed"/> tells whether a new pin was pushed, which the caller may pop when done.</summary>
-    internal byte* Pinned(long objectIndex, bool write, scoped in DerefScope scope, out bool pushed)
+    internal byte* Pinned(long objectIndex, bool write, scoped in DerefScope scope, out bool pushed, bool nonTemporal = false)
     {
-        byte* data = Resolve(objectIndex, write, in scope);
+        byte* data = Resolve(objectIndex, write, in scope, nonTemporal);
         pushed = scope.Pin(_words + objectIndex);
         return data;
     }

@@ -48,6 +48,30 @@ public sealed record FarMemoryStats
     /// <inheritdoc cref="Segments"/>
     public int FreeSegments { get; init; }
 
+    /// <summary>Times a dereference waited on memory management: an evacuation of the object it wanted, or room in a full heap.</summary>
+    public long MutatorStalls { get; init; }
+
+    /// <summary>Longest mutator stall, in microseconds.</summary>
+    public double MaxStallMicros { get; init; }
+
+    /// <summary>99th percentile of mutator stalls, in microseconds.</summary>
+    public double P99StallMicros { get; init; }
+
+    /// <summary>Objects the prefetcher fetched ahead of use, and how many of them were then used.</summary>
+    public long PrefetchesIssued { get; init; }
+
+    /// <inheritdoc cref="PrefetchesIssued"/>
+    public long PrefetchesUsed { get; init; }
+
+    /// <summary>Bytes touched in the last sweep window: objects found hot plus objects brought in.</summary>
+    public long WorkingSetBytes { get; init; }
+
+    /// <summary>The working set has exceeded the local heap for several windows in a row.</summary>
+    public bool IsThrashing { get; init; }
+
+    /// <summary>CLOCK sweeps completed.</summary>
+    public long Sweeps { get; init; }
+
     /// <summary>Fraction of dereferences that hit.</summary>
     public double HitRatio => Hits + Misses == 0 ? 0 : (double)Hits / (Hits + Misses);
 }

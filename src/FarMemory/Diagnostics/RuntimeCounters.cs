@@ -15,4 +15,8 @@ internal sealed class RuntimeCounters
     public long BytesToFar;
     public long Waits;
     public long SegmentsEvacuated;
+    public long FetchedBytes;
+    public long Sweeps;
+    public long PrefetchesIssued;
+    public long PrefetchesUsed;
 }

@@ -1,4 +1,5 @@
-using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using FarMemory.Backends;
 using FarMemory.Diagnostics;
 using FarMemory.Heap;
@@ -8,61 +9,118 @@ using FarMemory.Scopes;
 namespace FarMemory.Evacuation;
 
 /// <summary>
-/// Frees local memory a segment at a time: hot objects move to a survivor segment (compaction),
-/// cold ones leave (written back first if dirty), and the emptied segment is reused. Segments are
-/// taken in the order they filled and an object's hot bit gives it a second chance, which together
-/// make a CLOCK over the heap.
+/// Frees local memory a segment at a time, in the background between the low and high watermarks
+/// and on demand on mutators that find the heap full. Hot objects move to a survivor segment
+/// (compaction), cold clean ones are dropped, cold dirty ones are written back in pipelined batches
+/// and then dropped, or, on their first cold pass when <see cref="FarMemoryOptions.DirtyChances"/>
+/// is above 1, kept clean (Nth-chance). Emptied segments are reused. A CLOCK hand sweeps the sealed
+/// segments periodically, clearing hot bits and measuring hotness and the working set.
 /// </summary>
 /// <remarks>
-/// <para><b>Protocol with mutators</b> (see <see cref="EpochTable"/> and <see cref="MetadataWord"/>):</para>
+/// <para><b>Protocol with mutators</b> (see <see cref="EpochTable"/> and <see cref="MetadataWord"/>; the word's states are
+/// Absent, Fetching, Present and Evacuating):</para>
 /// <list type="number">
-/// <item>Mark: CAS the <c>Evacuating</c> bit onto every live object of the segment. From here on any
+/// <item>Mark: CAS Present to Present|Evacuating on every live object of the segment. From here on any
 /// dereference of a victim takes the slow path and waits for that object alone; no mutator sets hot
-/// or dirty on it, so its bits are frozen (except <c>Waiters</c>).</item>
+/// or dirty on it, so its bits are frozen (except Waiters).</item>
 /// <item>Barrier: bump the global epoch and wait until every scope announced before the bump has
 /// ended. Parked scopes (threads inside the runtime's slow path) are not waited for: their pins are
 /// read instead and pinned victims are spared (unmarked, the segment stays). The evacuating thread's
-/// own pins are spared the same way. After the barrier no thread holds a raw ref into a victim.</item>
-/// <item>Move or drop: a victim that was hot moves to a survivor segment and loses its hot bit; any
-/// other victim is written back if dirty (one batched write per segment) and becomes absent. Each
-/// word is published with an exchange that clears <c>Evacuating</c> and wakes its waiters.</item>
-/// <item>If the write-back fails, the dirty victims stay present and dirty, nothing is lost, and the
-/// caller gets <see cref="FarMemoryUnavailableException"/>.</item>
+/// own pins are spared the same way. After the barrier no thread holds a raw ref into a victim, so
+/// copying and writing back read bytes nobody can change.</item>
+/// <item>Publish each victim's fate as soon as it is known, with an exchange that clears Evacuating and
+/// wakes its waiters: moved (Present at the new address, not hot), dropped (Absent), or, for dirty
+/// victims, after the write-back batch holding it completes (batches of at most
+/// <see cref="MaxBatchObjects"/> objects, several in flight). A mutator waiting on a victim therefore
+/// waits for that object's batch, never for the whole segment.</item>
+/// <item>If a write-back fails, its victims stay present and dirty, nothing is lost, the segment stays,
+/// and the caller gets <see cref="FarMemoryUnavailableException"/>.</item>
 /// </list>
-/// <para>Only one evacuation runs at a time (<see cref="SyncRoot"/>). It runs on the thread that found
-/// the heap full; a background evacuator takes the same path.</para>
+/// <para>Invariants: a victim is copied, written back or dropped only after the barrier; exactly one
+/// evacuation owns a segment (taken from the heap's queue); the Evacuating bit is set and cleared only
+/// by that evacuation; <see cref="Gate"/> (read side) is held throughout, so a structure is never
+/// dropped under an evacuation.</para>
 /// </remarks>
-internal sealed unsafe class Evacuator
+internal sealed unsafe class Evacuator : IDisposable
 {
-    private readonly object _lock = new();
+    public const int MaxBatchObjects = 64;
+    public const int MaxBatchBytes = 512 * 1024;
+    public const int BatchesInFlight = 4;
+
+    private readonly FarMemoryOptions _options;
     private readonly LocalHeap _heap;
+    private readonly MemoryBudget _budget;
     private readonly EpochTable _epochs;
     private readonly WordWaiters _waiters;
     private readonly IFarMemoryBackend _backend;
     private readonly RuntimeCounters _counters;
-    private readonly HashSet<nint> _spared = new();
-    private Victim[] _victims = new Victim[256];
+    private readonly ConcurrentBag<EvacuationContext> _contexts = new();
+    private readonly AutoResetEvent _wake = new(false);
+    private readonly Thread? _thread;
+    private volatile bool _stopping;
+    private long _lastSweep;
+    private long _fetchedAtLastSweep;
+    private int _thrashingWindows;
 
-    public Evacuator(LocalHeap heap, EpochTable epochs, WordWaiters waiters, IFarMemoryBackend backend, RuntimeCounters counters)
+    public Evacuator(FarMemoryOptions options, LocalHeap heap, MemoryBudget budget, EpochTable epochs, WordWaiters waiters, IFarMemoryBackend backend, RuntimeCounters counters)
     {
+        _options = options;
         _heap = heap;
+        _budget = budget;
         _epochs = epochs;
         _waiters = waiters;
         _backend = backend;
         _counters = counters;
+        _lastSweep = Stopwatch.GetTimestamp();
+        if (options.BackgroundEvacuation)
+        {
+            _thread = new Thread(Run) { IsBackground = true, Name = "FarMemory evacuator" };
+            _thread.Start();
+        }
     }
 
-    /// <summary>Held while an evacuation runs; structures take it to drop objects safely.</summary>
-    public object SyncRoot => _lock;
+    /// <summary>Evacuations hold the read side; dropping a structure takes the write side.</summary>
+    public ReaderWriterLockSlim Gate { get; } = new(LockRecursionPolicy.NoRecursion);
+
+    public bool IsBackground => _thread != null;
+
+    /// <summary>Estimated bytes touched in the last sweep window (hot objects plus objects brought in).</summary>
+    public long WorkingSetBytes { get; private set; }
+
+    /// <summary>The working set has exceeded the heap for several windows in a row.</summary>
+    public bool IsThrashing => _thrashingWindows >= 3;
+
+    /// <summary>Free heap memory as a fraction of the heap's capacity, beyond the survivor reserve.</summary>
+    public double FreeFraction
+    {
+        get
+        {
+            long capacity = HeapCapacity;
+            long free = _heap.FreeBytes(_budget) - _heap.SegmentSize;
+            return capacity <= 0 ? 0 : Math.Max(0, free) / (double)capacity;
+        }
+    }
+
+    private long HeapCapacity => _budget.LimitBytes - (_budget.UsedBytes - ((long)_heap.SegmentCount * _heap.SegmentSize));
+
+    /// <summary>Asks the background evacuator to run now (cheap; does nothing without one).</summary>
+    public void Wake()
+    {
+        if (_thread != null)
+        {
+            _wake.Set();
+        }
+    }
 
     /// <summary>
-    /// Evacuates the oldest evacuable segment. <paramref name="self"/> is the calling thread's slot
+    /// Evacuates one segment on the calling thread. <paramref name="self"/> is the caller's slot
     /// (parked) or null when the caller is outside any scope. Returns false if no segment could be
-    /// taken (none sealed, or all have fills in flight).
+    /// taken (none sealed, or all busy).
     /// </summary>
     public bool EvacuateOne(EpochSlot* self, bool evictHot)
     {
-        lock (_lock)
+        Gate.EnterReadLock();
+        try
         {
             Segment? segment = _heap.TakeSealedForEvacuation();
             if (segment == null)
@@ -73,15 +131,153 @@ internal sealed unsafe class Evacuator
             Evacuate(segment, self, evictHot);
             return true;
         }
+        finally
+        {
+            Gate.ExitReadLock();
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopping = true;
+        _wake.Set();
+        _thread?.Join();
+        _wake.Dispose();
+        Gate.Dispose();
+    }
+
+    private void Run()
+    {
+        TimeSpan interval = _options.SweepInterval;
+        while (!_stopping)
+        {
+            _wake.WaitOne(interval);
+            if (_stopping)
+            {
+                break;
+            }
+
+            try
+            {
+                if (FreeFraction < _options.LowWatermark)
+                {
+                    // Bound one burst by the heap's size: if everything is hot, compaction alone
+                    // frees nothing, and the next burst evicts hot objects too.
+                    int limit = Math.Max(4, _heap.SegmentCount);
+                    int rounds = 0;
+                    while (!_stopping && FreeFraction < _options.HighWatermark && rounds++ < limit)
+                    {
+                        if (!EvacuateOne(null, evictHot: rounds > limit / 2))
+                        {
+                            break;
+                        }
+                    }
+                }
+
+                if (Stopwatch.GetElapsedTime(_lastSweep) >= interval)
+                {
+                    Sweep();
+                }
+            }
+            catch (FarMemoryException)
+            {
+                // A failed write-back keeps its objects; the next round retries. Mutators that need
+                // the room see the error themselves when they evacuate.
+            }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The CLOCK hand: clears the hot bit of every present object in the sealed segments, recording
+    /// per segment the bytes that were hot (for victim selection) and in total the working set.
+    /// </summary>
+    private void Sweep()
+    {
+        long hotBytes = 0;
+        Gate.EnterReadLock();
+        try
+        {
+            foreach (Segment segment in _heap.SealedSnapshot())
+            {
+                if (!_heap.TryBeginSweep(segment))
+                {
+                    continue;
+                }
+
+                long segmentHot = 0;
+                try
+                {
+                    int top = segment.Top;
+                    for (int offset = 0; offset < top;)
+                    {
+                        ObjectHeader* header = (ObjectHeader*)(segment.Base + offset);
+                        int footprint = ObjectHeader.Footprint(header->DataSize);
+                        offset += footprint;
+                        ulong* word = header->Back;
+                        if (word == null)
+                        {
+                            continue;
+                        }
+
+                        ulong w = Volatile.Read(ref *word);
+                        if ((w & (MetadataWord.Present | MetadataWord.Hot | MetadataWord.Evacuating)) == (MetadataWord.Present | MetadataWord.Hot) &&
+                            MetadataWord.Address(w) == header->Data &&
+                            Interlocked.CompareExchange(ref *word, w & ~MetadataWord.Hot, w) == w)
+                        {
+                            segmentHot += footprint;
+                        }
+                    }
+                }
+                finally
+                {
+                    segment.HotBytes = segmentHot;
+                    _heap.EndSweep(segment);
+                }
+
+                hotBytes += segmentHot;
+            }
+        }
+        finally
+        {
+            Gate.ExitReadLock();
+        }
+
+        long fetched = Interlocked.Read(ref _counters.FetchedBytes);
+        WorkingSetBytes = hotBytes + (fetched - _fetchedAtLastSweep);
+        _fetchedAtLastSweep = fetched;
+        _thrashingWindows = WorkingSetBytes > HeapCapacity ? _thrashingWindows + 1 : 0;
+        _lastSweep = Stopwatch.GetTimestamp();
+        Interlocked.Increment(ref _counters.Sweeps);
     }
 
     private void Evacuate(Segment segment, EpochSlot* self, bool evictHot)
     {
-        int count = Mark(segment, out bool foreign);
+        if (!_contexts.TryTake(out EvacuationContext? context))
+        {
+            context = new EvacuationContext();
+        }
+
+        try
+        {
+            Evacuate(segment, self, evictHot, context);
+        }
+        finally
+        {
+            context.Spared.Clear();
+            _contexts.Add(context);
+        }
+    }
+
+    private void Evacuate(Segment segment, EpochSlot* self, bool evictHot, EvacuationContext context)
+    {
+        int count = Mark(segment, context, out bool foreign);
 
         long epoch = _epochs.BumpEpoch();
-        var spare = new SpareVisitor(_spared, segment);
-        _spared.Clear();
+        var spare = new SpareVisitor(context.Spared, segment);
         _epochs.WaitForOlderScopes(epoch, self, ref spare);
         if (self != null)
         {
@@ -93,11 +289,13 @@ internal sealed unsafe class Evacuator
 
         bool keep = foreign;
         int dirty = 0;
+        bool moveHot = !evictHot && !segment.IsNonTemporal;
+        EvacuationContext.Victim[] victims = context.Victims;
         for (int i = 0; i < count; i++)
         {
-            ref Victim victim = ref _victims[i];
+            ref EvacuationContext.Victim victim = ref victims[i];
             ulong w = Volatile.Read(ref *victim.Word);
-            if (_spared.Count != 0 && _spared.Contains((nint)victim.Word))
+            if (context.Spared.Count != 0 && context.Spared.Contains((nint)victim.Word))
             {
                 _waiters.Publish(victim.Word, w & ~MetadataWord.Evacuating);
                 keep = true;
@@ -105,22 +303,24 @@ internal sealed unsafe class Evacuator
                 continue;
             }
 
-            if (!evictHot && MetadataWord.Is(w, MetadataWord.Hot) && TryMove(ref victim, w))
+            if (moveHot && MetadataWord.Is(w, MetadataWord.Hot) && TryMove(ref victim, w & (MetadataWord.Dirty | MetadataWord.Remote), coldPasses: 0))
             {
-                victim.Word = null;
                 continue;
             }
 
-            if (MetadataWord.Is(w, MetadataWord.Dirty))
+            if (!MetadataWord.Is(w, MetadataWord.Dirty))
             {
-                dirty++;
+                Drop(ref victim, remote: MetadataWord.Is(w, MetadataWord.Remote));
                 continue;
             }
 
-            Drop(ref victim, remote: MetadataWord.Is(w, MetadataWord.Remote));
+            int passes = victim.Header->ColdPasses + 1;
+            victim.ColdPasses = passes;
+            victim.KeepAfterWriteBack = !evictHot && !segment.IsNonTemporal && passes < _options.DirtyChances;
+            context.Dirty[dirty++] = i;
         }
 
-        Exception? failure = dirty == 0 ? null : WriteBack(count, dirty, ref keep);
+        Exception? failure = dirty == 0 ? null : WriteBack(context, dirty, ref keep);
         _heap.ReturnEvacuated(segment, empty: !keep);
         Interlocked.Increment(ref _counters.SegmentsEvacuated);
         if (failure != null)
@@ -131,7 +331,7 @@ internal sealed unsafe class Evacuator
     }
 
     /// <summary>Sets Evacuating on every live object of the segment and records it.</summary>
-    private int Mark(Segment segment, out bool foreign)
+    private static int Mark(Segment segment, EvacuationContext context, out bool foreign)
     {
         foreign = false;
         int count = 0;
@@ -159,12 +359,8 @@ internal sealed unsafe class Evacuator
 
                 if (Interlocked.CompareExchange(ref *word, w | MetadataWord.Evacuating, w) == w)
                 {
-                    if (count == _victims.Length)
-                    {
-                        Array.Resize(ref _victims, count * 2);
-                    }
-
-                    _victims[count++] = new Victim { Word = word, Header = header, Segment = segment };
+                    context.EnsureVictims(count + 1);
+                    context.Victims[count++] = new EvacuationContext.Victim { Word = word, Header = header, Segment = segment };
                     break;
                 }
             }
@@ -173,25 +369,27 @@ internal sealed unsafe class Evacuator
         return count;
     }
 
-    private bool TryMove(ref Victim victim, ulong w)
+    /// <summary>Copies a victim to a survivor segment and publishes it there, not hot.</summary>
+    private bool TryMove(ref EvacuationContext.Victim victim, ulong keepBits, int coldPasses)
     {
         ObjectHeader* old = victim.Header;
-        if (!_heap.TryAllocate(old->DataSize, old->StructureId, old->ObjectId, victim.Word, survivor: true, out Allocation to))
+        if (!_heap.TryAllocate(old->DataSize, old->StructureId, old->ObjectId, victim.Word, AllocationClass.Survivor, out Allocation to))
         {
             return false;
         }
 
         Buffer.MemoryCopy(old->Data, to.Data, old->DataSize, old->DataSize);
-        ulong keepBits = w & (MetadataWord.Dirty | MetadataWord.Remote);
+        to.Header->ColdPasses = coldPasses;
         _waiters.Publish(victim.Word, MetadataWord.MakePresent(to.Data, keepBits));
         LocalHeap.CompleteFill(to.Segment);
         LocalHeap.Kill(victim.Segment, old);
         Interlocked.Increment(ref _counters.ObjectsMoved);
         Interlocked.Add(ref _counters.CompactedBytes, ObjectHeader.Footprint(old->DataSize));
+        victim.Word = null;
         return true;
     }
 
-    private void Drop(ref Victim victim, bool remote)
+    private void Drop(ref EvacuationContext.Victim victim, bool remote)
     {
         ObjectHeader* header = victim.Header;
         _waiters.Publish(victim.Word, MetadataWord.MakeAbsent(header->ObjectId, remote));
@@ -200,79 +398,94 @@ internal sealed unsafe class Evacuator
         victim.Word = null;
     }
 
-    /// <summary>Writes every remaining (dirty) victim in one batch, then drops them; on failure keeps them.</summary>
-    private Exception? WriteBack(int count, int dirty, ref bool keep)
+    /// <summary>
+    /// Writes the dirty victims back in batches, several in flight, and publishes each batch's
+    /// victims as soon as it completes. On failure the batch's victims stay present and dirty.
+    /// </summary>
+    private Exception? WriteBack(EvacuationContext context, int dirty, ref bool keep)
     {
-        FarObjectKey[] keys = ArrayPool<FarObjectKey>.Shared.Rent(dirty);
-        ReadOnlyMemory<byte>[] sources = ArrayPool<ReadOnlyMemory<byte>>.Shared.Rent(dirty);
-        try
+        Exception? failure = null;
+        var inFlight = new (ValueTask Task, int First, int Count)[BatchesInFlight];
+        int head = 0;
+        int pending = 0;
+        int next = 0;
+        context.EnsureBatch(dirty);
+        while (next < dirty || pending > 0)
         {
-            int n = 0;
-            long bytes = 0;
-            for (int i = 0; i < count; i++)
+            if (next < dirty && pending < BatchesInFlight)
             {
-                ref Victim victim = ref _victims[i];
-                if (victim.Word != null)
+                int first = next;
+                long bytes = 0;
+                while (next < dirty && next - first < MaxBatchObjects && bytes < MaxBatchBytes)
                 {
+                    ref EvacuationContext.Victim victim = ref context.Victims[context.Dirty[next]];
                     ObjectHeader* header = victim.Header;
-                    keys[n] = new FarObjectKey(header->StructureId, header->ObjectId);
-                    sources[n] = victim.Segment.Slice(header->Data, header->DataSize);
+                    context.Keys[next] = new FarObjectKey(header->StructureId, header->ObjectId);
+                    context.Sources[next] = victim.Segment.Slice(header->Data, header->DataSize);
                     bytes += header->DataSize;
-                    n++;
+                    next++;
                 }
-            }
 
-            try
-            {
-                ValueTask pending = _backend.WriteBatchAsync(keys.AsMemory(0, n), sources.AsMemory(0, n));
-                if (!pending.IsCompletedSuccessfully)
+                ValueTask task;
+                try
                 {
-                    pending.AsTask().GetAwaiter().GetResult();
+                    task = _backend.WriteBatchAsync(context.Keys.AsMemory(first, next - first), context.Sources.AsMemory(first, next - first));
                 }
-            }
-            catch (Exception e)
-            {
-                for (int i = 0; i < count; i++)
+                catch (Exception e)
                 {
-                    ref Victim victim = ref _victims[i];
-                    if (victim.Word != null)
-                    {
-                        ulong w = Volatile.Read(ref *victim.Word);
-                        _waiters.Publish(victim.Word, w & ~MetadataWord.Evacuating);
-                        victim.Word = null;
-                    }
+                    task = ValueTask.FromException(e);
                 }
 
-                keep = true;
-                return e;
+                inFlight[(head + pending) % BatchesInFlight] = (task, first, next - first);
+                pending++;
+                continue;
             }
 
-            Interlocked.Add(ref _counters.BytesToFar, bytes);
-            Interlocked.Add(ref _counters.WriteBacks, n);
-            for (int i = 0; i < count; i++)
+            (ValueTask done, int start, int n) = inFlight[head];
+            head = (head + 1) % BatchesInFlight;
+            pending--;
+            Exception? error = Await(done);
+            failure ??= error;
+            for (int k = start; k < start + n; k++)
             {
-                ref Victim victim = ref _victims[i];
-                if (victim.Word != null)
+                ref EvacuationContext.Victim victim = ref context.Victims[context.Dirty[k]];
+                context.Sources[k] = default;
+                if (error != null)
+                {
+                    ulong w = Volatile.Read(ref *victim.Word);
+                    _waiters.Publish(victim.Word, w & ~MetadataWord.Evacuating);
+                    victim.Word = null;
+                    keep = true;
+                    continue;
+                }
+
+                Interlocked.Add(ref _counters.BytesToFar, victim.Header->DataSize);
+                Interlocked.Increment(ref _counters.WriteBacks);
+                if (!victim.KeepAfterWriteBack || !TryMove(ref victim, MetadataWord.Remote, victim.ColdPasses))
                 {
                     Drop(ref victim, remote: true);
                 }
             }
+        }
+
+        return failure;
+    }
+
+    private static Exception? Await(ValueTask task)
+    {
+        try
+        {
+            if (!task.IsCompletedSuccessfully)
+            {
+                task.AsTask().GetAwaiter().GetResult();
+            }
 
             return null;
         }
-        finally
+        catch (Exception e)
         {
-            Array.Clear(sources, 0, dirty);
-            ArrayPool<FarObjectKey>.Shared.Return(keys);
-            ArrayPool<ReadOnlyMemory<byte>>.Shared.Return(sources);
+            return e;
         }
-    }
-
-    private struct Victim
-    {
-        public ulong* Word;
-        public ObjectHeader* Header;
-        public Segment Segment;
     }
 
     /// <summary>Collects the words of victims in this segment that a parked thread holds refs to.</summary>

@@ -23,8 +23,8 @@ internal sealed unsafe class LocalHeap : IDisposable
     private readonly Dictionary<nint, Segment> _byBase = new();
     private readonly Stack<Segment> _free = new();
     private readonly LinkedList<Segment> _sealed = new();
-    private Segment? _mutatorSegment;
-    private Segment? _survivorSegment;
+    private readonly Queue<Segment> _sealedNonTemporal = new();
+    private readonly Segment?[] _open = new Segment?[3];
     private int _nextIndex;
     private bool _disposed;
 
@@ -68,8 +68,18 @@ internal sealed unsafe class LocalHeap : IDisposable
         {
             lock (_lock)
             {
-                return _sealed.Count;
+                return _sealed.Count + _sealedNonTemporal.Count;
             }
+        }
+    }
+
+    /// <summary>Bytes a new segment could still take from the budget, plus the free pool, in segments.</summary>
+    public long FreeBytes(MemoryBudget budget)
+    {
+        lock (_lock)
+        {
+            long unreserved = (budget.LimitBytes - budget.UsedBytes) / SegmentSize * SegmentSize;
+            return unreserved + ((long)_free.Count * SegmentSize);
         }
     }
 
@@ -77,23 +87,17 @@ internal sealed unsafe class LocalHeap : IDisposable
     /// Bump-allocates room for an object and writes its header. Returns false when neither the
     /// current segment, a free segment nor the budget can supply it: the caller must evacuate.
     /// </summary>
-    public bool TryAllocate(int dataSize, int structureId, long objectId, ulong* back, bool survivor, out Allocation allocation)
+    public bool TryAllocate(int dataSize, int structureId, long objectId, ulong* back, AllocationClass kind, out Allocation allocation)
     {
         int footprint = ObjectHeader.Footprint(dataSize);
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            ref Segment? current = ref survivor ? ref _survivorSegment : ref _mutatorSegment;
+            ref Segment? current = ref _open[(int)kind];
             if (current == null || current.Top + footprint > current.Size)
             {
-                if (current != null)
-                {
-                    current.State = SegmentState.Sealed;
-                    _sealed.AddLast(current);
-                    current = null;
-                }
-
-                Segment? next = TakeSegment(survivor);
+                SealLocked(ref current);
+                Segment? next = TakeSegment(kind == AllocationClass.Survivor);
                 if (next == null)
                 {
                     allocation = default;
@@ -101,12 +105,14 @@ internal sealed unsafe class LocalHeap : IDisposable
                 }
 
                 next.State = SegmentState.Allocating;
+                next.IsNonTemporal = kind == AllocationClass.NonTemporal;
                 current = next;
             }
 
             ObjectHeader* header = (ObjectHeader*)(current.Base + current.Top);
             current.Top += footprint;
             header->Back = back;
+            header->ColdPasses = 0;
             header->ObjectId = objectId;
             header->DataSize = dataSize;
             header->StructureId = structureId;
@@ -143,23 +149,92 @@ internal sealed unsafe class LocalHeap : IDisposable
         }
     }
 
-    /// <summary>Oldest sealed segment with no fill in flight, in CLOCK (FIFO) order.</summary>
+    /// <summary>
+    /// The next segment to evacuate: non-temporal segments first, then, among the oldest few sealed
+    /// segments (CLOCK order), the one that frees most for least work: fewest live bytes, with hot
+    /// bytes (which will be moved, not freed) counted twice. Segments with fills in flight are skipped.
+    /// </summary>
     public Segment? TakeSealedForEvacuation()
     {
+        const int Window = 4;
         lock (_lock)
         {
-            for (LinkedListNode<Segment>? node = _sealed.First; node != null; node = node.Next)
+            int n = _sealedNonTemporal.Count;
+            for (int i = 0; i < n; i++)
+            {
+                Segment nt = _sealedNonTemporal.Dequeue();
+                if (Volatile.Read(ref nt.PendingFills) == 0 && nt.State == SegmentState.Sealed)
+                {
+                    nt.State = SegmentState.Evacuating;
+                    return nt;
+                }
+
+                _sealedNonTemporal.Enqueue(nt);
+            }
+
+            LinkedListNode<Segment>? best = null;
+            long bestScore = long.MaxValue;
+            int seen = 0;
+            for (LinkedListNode<Segment>? node = _sealed.First; node != null && seen < Window; node = node.Next)
             {
                 Segment segment = node.Value;
-                if (Volatile.Read(ref segment.PendingFills) == 0)
+                if (Volatile.Read(ref segment.PendingFills) != 0 || segment.State != SegmentState.Sealed)
                 {
-                    _sealed.Remove(node);
-                    segment.State = SegmentState.Evacuating;
-                    return segment;
+                    continue;
+                }
+
+                seen++;
+                // A segment that could not be emptied last time (it holds objects open scopes have refs
+                // into) goes behind every other candidate, so it cannot starve the rest.
+                long live = Volatile.Read(ref segment.LiveBytes);
+                long score = live + Math.Min(segment.HotBytes, live) + ((long)segment.TimesKept * SegmentSize * 2);
+                if (score < bestScore)
+                {
+                    best = node;
+                    bestScore = score;
                 }
             }
 
-            return null;
+            if (best == null)
+            {
+                return null;
+            }
+
+            _sealed.Remove(best);
+            best.Value.State = SegmentState.Evacuating;
+            return best.Value;
+        }
+    }
+
+    /// <summary>Claims a sealed segment for the CLOCK sweep, so no evacuation reuses it meanwhile.</summary>
+    public bool TryBeginSweep(Segment segment)
+    {
+        lock (_lock)
+        {
+            if (segment.State != SegmentState.Sealed)
+            {
+                return false;
+            }
+
+            segment.State = SegmentState.Sweeping;
+            return true;
+        }
+    }
+
+    public void EndSweep(Segment segment)
+    {
+        lock (_lock)
+        {
+            segment.State = SegmentState.Sealed;
+        }
+    }
+
+    /// <summary>The sealed segments now, oldest first (for the CLOCK sweep).</summary>
+    public Segment[] SealedSnapshot()
+    {
+        lock (_lock)
+        {
+            return [.. _sealed, .. _sealedNonTemporal];
         }
     }
 
@@ -176,8 +251,10 @@ internal sealed unsafe class LocalHeap : IDisposable
             else
             {
                 segment.State = SegmentState.Sealed;
+                segment.TimesKept++;
                 _sealed.AddLast(segment);
             }
+
         }
     }
 
@@ -204,8 +281,10 @@ internal sealed unsafe class LocalHeap : IDisposable
     {
         lock (_lock)
         {
-            SealLocked(ref _mutatorSegment);
-            SealLocked(ref _survivorSegment);
+            for (int i = 0; i < _open.Length; i++)
+            {
+                SealLocked(ref _open[i]);
+            }
         }
     }
 
@@ -239,7 +318,15 @@ internal sealed unsafe class LocalHeap : IDisposable
         if (current != null)
         {
             current.State = SegmentState.Sealed;
-            _sealed.AddLast(current);
+            if (current.IsNonTemporal)
+            {
+                _sealedNonTemporal.Enqueue(current);
+            }
+            else
+            {
+                _sealed.AddLast(current);
+            }
+
             current = null;
         }
     }
@@ -280,8 +367,8 @@ internal sealed unsafe class LocalHeap : IDisposable
             _byBase.Clear();
             _free.Clear();
             _sealed.Clear();
-            _mutatorSegment = null;
-            _survivorSegment = null;
+            _sealedNonTemporal.Clear();
+            Array.Clear(_open);
         }
     }
 }

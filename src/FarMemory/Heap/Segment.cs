@@ -35,6 +35,15 @@ internal sealed unsafe class Segment : IDisposable
 
     public SegmentState State;
 
+    /// <summary>Holds objects read with the non-temporal hint (evacuated first).</summary>
+    public bool IsNonTemporal;
+
+    /// <summary>Footprint of the objects the last CLOCK sweep found hot.</summary>
+    public long HotBytes;
+
+    /// <summary>Evacuations that could not empty the segment since it was last reused.</summary>
+    public int TimesKept;
+
     public Memory<byte> Slice(byte* pointer, int length) => _memory.Memory.Slice((int)(pointer - Base), length);
 
     public bool Contains(byte* pointer) => pointer >= Base && pointer < Base + Size;
@@ -44,6 +53,9 @@ internal sealed unsafe class Segment : IDisposable
         Top = 0;
         Volatile.Write(ref LiveBytes, 0);
         State = SegmentState.Free;
+        IsNonTemporal = false;
+        HotBytes = 0;
+        TimesKept = 0;
     }
 
     public void Dispose()

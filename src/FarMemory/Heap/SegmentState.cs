@@ -14,4 +14,7 @@ internal enum SegmentState
 
     /// <summary>Owned by the evacuator right now.</summary>
     Evacuating,
+
+    /// <summary>Sealed, and the CLOCK hand is walking it (not evacuable until it is done).</summary>
+    Sweeping,
 }

@@ -11,7 +11,7 @@ namespace FarMemory.Pointers;
 /// <code>
 ///  63                                                    8   7   6   5   4   3   2   1   0
 /// +-------------------------------------------------------+---+---+---+---+---+---+---+---+
-/// | payload (56 bits)                                     | - | W | R | F | E | D | H | P |
+/// | payload (56 bits)                                     | A | W | R | F | E | D | H | P |
 /// +-------------------------------------------------------+---+---+---+---+---+---+---+---+
 /// P  Present     the object is in the local heap; payload = address of its data.
 /// H  Hot         dereferenced since it was placed or last moved (CLOCK's use bit).
@@ -20,6 +20,7 @@ namespace FarMemory.Pointers;
 /// F  Fetching    absent, and one thread is fetching it; others wait for that fetch.
 /// R  Remote      the far store holds a copy (absent and never written means all zeros).
 /// W  Waiters     someone sleeps on this word; whoever clears E or F must wake them.
+/// A  Ahead       present because the prefetcher fetched it; cleared (and counted) on first use.
 /// payload        present: data address (user-space addresses fit in 56 bits);
 ///                absent: the object id inside its structure.
 /// </code>
@@ -37,6 +38,7 @@ internal static class MetadataWord
     public const ulong Fetching = 1UL << 4;
     public const ulong Remote = 1UL << 5;
     public const ulong Waiters = 1UL << 6;
+    public const ulong Prefetched = 1UL << 7;
 
     public const int PayloadShift = 8;
     public const ulong FlagsMask = (1UL << PayloadShift) - 1;

@@ -284,6 +284,18 @@ internal sealed class TcpConnection : IAsyncDisposable
         await _timeouts.DisposeAsync().ConfigureAwait(false);
         Fail(new ObjectDisposedException(nameof(TcpFarMemoryBackend)));
         _closing.Cancel();
+        lock (_writeLock)
+        {
+            try
+            {
+                _writer.Complete();
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
+            {
+                // The peer is gone already; there is nothing left to flush to.
+            }
+        }
+
         _socket.Dispose();
         try
         {
@@ -292,11 +304,6 @@ internal sealed class TcpConnection : IAsyncDisposable
         catch (Exception)
         {
             // The loop ends in an error by design once the socket is gone.
-        }
-
-        lock (_writeLock)
-        {
-            _writer.Complete();
         }
 
         await _stream.DisposeAsync().ConfigureAwait(false);

@@ -1,0 +1,80 @@
+namespace FarMemory.Prefetching;
+
+/// <summary>
+/// Watches one structure's access stream (misses, and first uses of prefetched objects) and, once
+/// the same stride repeats, keeps a window of objects ahead of the stream in flight. The window
+/// starts at <see cref="MinDepth"/> objects and doubles each time the stream keeps its stride, up
+/// to about 1 MiB of objects (AIFM's window); a break in the stride resets it.
+/// </summary>
+/// <remarks>
+/// Only the slow path calls it, so a lock is cheap here. Prefetched objects arrive cold and marked;
+/// their first dereference counts as a prefetch used and feeds the stream back in.
+/// </remarks>
+internal sealed class StridePrefetcher
+{
+    public const int MinDepth = 4;
+
+    /// <summary>Same-stride steps seen before prefetching starts.</summary>
+    public const int Threshold = 2;
+
+    private readonly object _lock = new();
+    private readonly int _maxDepth;
+    private long _last = long.MinValue;
+    private long _stride;
+    private int _confidence;
+    private int _depth = MinDepth;
+    private long _next;
+
+    public StridePrefetcher(int objectSize) => _maxDepth = Math.Clamp((1 << 20) / Math.Max(1, objectSize), MinDepth, 256);
+
+    public void OnAccess(FarMemoryRuntime runtime, FarStructure structure, long index, bool nonTemporal)
+    {
+        long first;
+        long stride;
+        int count;
+        lock (_lock)
+        {
+            long delta = index - _last;
+            _last = index;
+            if (delta == 0)
+            {
+                return;
+            }
+
+            if (delta != _stride)
+            {
+                _stride = delta;
+                _confidence = 0;
+                _depth = MinDepth;
+                _next = index + delta;
+                return;
+            }
+
+            if (++_confidence < Threshold)
+            {
+                return;
+            }
+
+            // Keep [index + stride, index + stride * depth] in flight; skip what was already issued.
+            long start = index + _stride;
+            if ((_next - start) * Math.Sign(_stride) < 0)
+            {
+                _next = start;
+            }
+
+            long end = index + (_stride * _depth);
+            count = (int)((end - _next) / _stride) + 1;
+            if (count <= 0)
+            {
+                return;
+            }
+
+            first = _next;
+            stride = _stride;
+            _next = end + _stride;
+            _depth = Math.Min(_depth * 2, _maxDepth);
+        }
+
+        runtime.Prefetch(structure, first, stride, count, nonTemporal);
+    }
+}
