@@ -61,7 +61,9 @@ public sealed unsafe partial class FarMemoryRuntime
                         return fetched;
                     }
 
-                    ulong want = (w | (nonTemporal ? 0 : MetadataWord.Hot) | (write ? MetadataWord.Dirty : 0)) & ~MetadataWord.Prefetched;
+                    // A prefetched object's first use stands in for its miss: it stays cold, like a fetch.
+                    bool cold = nonTemporal || (w & MetadataWord.Prefetched) != 0;
+                    ulong want = (w | (cold ? 0 : MetadataWord.Hot) | (write ? MetadataWord.Dirty : 0)) & ~MetadataWord.Prefetched;
                     if (want == w || Interlocked.CompareExchange(ref *word, want, w) == w)
                     {
                         scope.CountHit();
@@ -251,10 +253,11 @@ public sealed unsafe partial class FarMemoryRuntime
     }
 
     /// <summary>
-    /// Fetches up to <paramref name="count"/> absent objects of a structure, <paramref name="stride"/>
+    /// Fetches up to <paramref name="count"/> far objects of a structure, <paramref name="stride"/>
     /// apart from <paramref name="first"/>, with one batched read that completes in the background.
     /// Never waits and never evicts: it stops at the first object it cannot claim room for.
-    /// Returns how many it started.
+    /// Returns how many steps of the stream it covered (all of <paramref name="count"/> unless the
+    /// heap ran out of room), so the caller can resume from there.
     /// </summary>
     internal int Prefetch(FarStructure structure, long first, long stride, int count, bool nonTemporal)
     {
@@ -268,9 +271,10 @@ public sealed unsafe partial class FarMemoryRuntime
         AllocationClass kind = nonTemporal ? AllocationClass.NonTemporal : AllocationClass.Mutator;
         Interlocked.Increment(ref structure.PrefetchesInFlight);
         int started = 0;
+        int covered = 0;
         try
         {
-            for (int k = 0; k < count; k++)
+            for (int k = 0; k < count; k++, covered++)
             {
                 long id = first + (k * stride);
                 if ((ulong)id >= (ulong)structure.Table.Count)
@@ -278,9 +282,10 @@ public sealed unsafe partial class FarMemoryRuntime
                     break;
                 }
 
+                // Only objects that exist far are worth it: one never written is zeros, made on first use.
                 ulong* word = structure.Table[id];
                 ulong w = Volatile.Read(ref *word);
-                if ((w & (MetadataWord.Present | MetadataWord.Fetching | MetadataWord.Evacuating)) != 0)
+                if ((w & (MetadataWord.Present | MetadataWord.Fetching | MetadataWord.Evacuating | MetadataWord.Remote)) != MetadataWord.Remote)
                 {
                     continue;
                 }
@@ -298,14 +303,6 @@ public sealed unsafe partial class FarMemoryRuntime
                 }
 
                 started++;
-                if (!MetadataWord.Is(w, MetadataWord.Remote))
-                {
-                    NativeMemory.Clear(allocation.Data, (nuint)size);
-                    _waiters.Publish(word, MetadataWord.MakePresent(allocation.Data, MetadataWord.Prefetched));
-                    LocalHeap.CompleteFill(allocation.Segment);
-                    continue;
-                }
-
                 batch.Add(new FarObjectKey(structure.Id, id), allocation, word, w);
             }
 
@@ -314,7 +311,7 @@ public sealed unsafe partial class FarMemoryRuntime
             {
                 batch.Return();
                 Interlocked.Decrement(ref structure.PrefetchesInFlight);
-                return started;
+                return covered;
             }
 
             ValueTask read;
@@ -354,7 +351,7 @@ public sealed unsafe partial class FarMemoryRuntime
                     TaskScheduler.Default);
             }
 
-            return started;
+            return covered;
         }
         catch
         {

@@ -75,6 +75,18 @@ internal sealed class StridePrefetcher
             _depth = Math.Min(_depth * 2, _maxDepth);
         }
 
-        runtime.Prefetch(structure, first, stride, count, nonTemporal);
+        int covered = runtime.Prefetch(structure, first, stride, count, nonTemporal);
+        if (covered < count)
+        {
+            // The heap had no room for the rest: resume there on the next access instead of leaving a gap.
+            lock (_lock)
+            {
+                long resume = first + (covered * stride);
+                if ((_next - resume) * Math.Sign(stride) > 0)
+                {
+                    _next = resume;
+                }
+            }
+        }
     }
 }
