@@ -24,8 +24,14 @@ switch (options.Workload)
     case "loopback":
         report = await LoopbackWorkload.RunAsync(options);
         break;
+    case "scan":
+        report = await ScanWorkload.RunAsync(options);
+        break;
+    case "evacuation":
+        report = await EvacuationWorkload.RunAsync(options);
+        break;
     default:
-        Console.Error.WriteLine($"Unknown workload '{options.Workload}'. Available: loopback.");
+        Console.Error.WriteLine($"Unknown workload '{options.Workload}'. Available: loopback, scan, evacuation.");
         Console.Error.WriteLine("Usage: dotnet run -c Release --project benchmarks/FarMemory.Bench -- <workload> [--quick] [--json PATH] [--size BYTES] [--local-ratio R[,R...]] [--server host:port]");
         return 2;
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using FarMemory.Backends;
 
 namespace FarMemory;
@@ -12,10 +13,17 @@ public sealed class FarMemoryOptions
     public long LocalBudgetBytes { get; set; } = 256L << 20;
 
     /// <summary>
-    /// Size of a heap segment, the unit the evacuator reclaims. A power of two from 4 KiB to 64 MiB;
-    /// the budget must hold at least <see cref="MinimumSegments"/> of them. Default 1 MiB.
+    /// Size of a heap segment, the unit the evacuator reclaims: a power of two from 4 KiB to 64 MiB,
+    /// and the budget must hold at least <see cref="MinimumSegments"/> of them. Default 0: a 64th of
+    /// the budget, from 64 KiB to 1 MiB (AIFM's region size), so small budgets still get many
+    /// segments and each evacuation (and each write-back burst) stays short.
     /// </summary>
-    public int SegmentSize { get; set; } = 1 << 20;
+    public int SegmentSize { get; set; }
+
+    /// <summary>The segment size in use: <see cref="SegmentSize"/>, or the automatic choice when it is 0.</summary>
+    public int EffectiveSegmentSize => SegmentSize != 0
+        ? SegmentSize
+        : (int)Math.Clamp(BitOperations.RoundUpToPowerOf2((ulong)Math.Max(1, LocalBudgetBytes / 64)) / 2, 64 << 10, 1 << 20);
 
     /// <summary>
     /// Fraction of the heap the background evacuator keeps free: below <see cref="LowWatermark"/> it
@@ -64,18 +72,18 @@ public sealed class FarMemoryOptions
 
     internal void Validate()
     {
-        if (SegmentSize < 4096 || SegmentSize > (64 << 20) || !int.IsPow2(SegmentSize))
+        if (SegmentSize != 0 && (SegmentSize < 4096 || SegmentSize > (64 << 20) || !int.IsPow2(SegmentSize)))
         {
             throw new ArgumentOutOfRangeException(
-                nameof(SegmentSize), SegmentSize, "SegmentSize must be a power of two from 4 KiB to 64 MiB.");
+                nameof(SegmentSize), SegmentSize, "SegmentSize must be 0 (automatic) or a power of two from 4 KiB to 64 MiB.");
         }
 
-        if (LocalBudgetBytes < (long)MinimumSegments * SegmentSize)
+        if (LocalBudgetBytes < (long)MinimumSegments * EffectiveSegmentSize)
         {
             throw new ArgumentOutOfRangeException(
                 nameof(LocalBudgetBytes),
                 LocalBudgetBytes,
-                $"LocalBudgetBytes must hold at least {MinimumSegments} segments of {SegmentSize} bytes.");
+                $"LocalBudgetBytes must hold at least {MinimumSegments} segments of {EffectiveSegmentSize} bytes.");
         }
 
         if (!(LowWatermark > 0 && LowWatermark < HighWatermark && HighWatermark < 1))

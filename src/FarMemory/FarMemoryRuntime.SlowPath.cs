@@ -239,12 +239,26 @@ public sealed unsafe partial class FarMemoryRuntime
                     "segments holding objects that open DerefScopes have refs into. End or Renew() long scopes, or raise LocalBudgetBytes.");
             }
 
-            // After two rounds that did not free room for us, evict hot objects too (memory is nearly exhausted).
-            if (!_evacuator.EvacuateOne(slot, evictHot: attempts > 2) ||
-                Interlocked.Read(ref _counters.Evictions) == evictions)
+            if (_evacuator.IsBackground && attempts <= 2)
             {
-                // Nothing evacuable right now (fills in flight, or pinned objects): let other threads run.
-                backoff.SpinOnce();
+                // The background evacuator is behind: give it a moment to hand a segment back before
+                // doing a whole segment's work (and write-back) on this thread.
+                _evacuator.Wake();
+                _heap.WaitForFreedSegment(TimeSpan.FromMilliseconds(2));
+                continue;
+            }
+
+            // Help. After rounds that did not free room for us, evict hot objects too (memory is nearly exhausted).
+            if (!_evacuator.EvacuateOne(slot, evictHot: attempts > 4))
+            {
+                // Every sealed segment is being evacuated or filled by someone else: sleep until one
+                // comes back free (the timeout only bounds how often the stall limit is checked).
+                _heap.WaitForFreedSegment(TimeSpan.FromMilliseconds(5));
+            }
+            else if (Interlocked.Read(ref _counters.Evictions) == evictions)
+            {
+                // The segment held only pinned or hot objects: let other threads run.
+                backoff.SpinOnce(sleep1Threshold: -1);
             }
         }
 

@@ -50,7 +50,7 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
         Backend = Options.Backend ?? new InProcessBackend();
         _ownsBackend = Options.Backend == null || Options.OwnsBackend;
         _budget = new MemoryBudget(Options.LocalBudgetBytes);
-        _heap = new LocalHeap(_budget, Options.SegmentSize);
+        _heap = new LocalHeap(_budget, Options.EffectiveSegmentSize);
         _epochs = new EpochTable();
         _evacuator = new Evacuator(Options, _heap, _budget, _epochs, _waiters, Backend, _counters);
         _metrics = new FarMemoryMetrics(GetStats, Name);

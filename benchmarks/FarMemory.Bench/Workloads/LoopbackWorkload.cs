@@ -62,6 +62,14 @@ internal static class LoopbackWorkload
         return report;
     }
 
+    /// <summary>Raw-socket bulk bandwidth to a fresh echo process: the physical limit other workloads quote.</summary>
+    public static async Task<double> RawBulkBytesPerSecondAsync(long bytes)
+    {
+        using ChildProcess echo = ChildProcess.StartDll("FarMemory.Bench.dll", "echo-server");
+        (double seconds, _) = await RawBulkAsync(echo.EndPoint, bytes);
+        return Math.Round(bytes / seconds);
+    }
+
     private static BenchResult Result(string system, long bytes, double seconds, ulong sum, long bytesFromFar = 0, long bytesToFar = 0) => new()
     {
         System = system,

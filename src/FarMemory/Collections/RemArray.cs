@@ -34,7 +34,7 @@ public sealed unsafe partial class RemArray<T> : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         if (elementsPerObject == 0)
         {
-            int bytes = Math.Min(runtime.Options.DefaultObjectBytes, runtime.Options.SegmentSize / 4);
+            int bytes = Math.Min(runtime.Options.DefaultObjectBytes, runtime.Options.EffectiveSegmentSize / 4);
             elementsPerObject = Math.Max(1, (int)BitOperations.RoundUpToPowerOf2((uint)(bytes / sizeof(T)) + 1) / 2);
         }
 

@@ -44,7 +44,7 @@ namespace FarMemory.Evacuation;
 internal sealed unsafe class Evacuator : IDisposable
 {
     public const int MaxBatchObjects = 64;
-    public const int MaxBatchBytes = 512 * 1024;
+    public const int MaxBatchBytes = 256 * 1024;
     public const int BatchesInFlight = 4;
 
     private readonly FarMemoryOptions _options;

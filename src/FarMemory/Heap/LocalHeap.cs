@@ -247,6 +247,7 @@ internal sealed unsafe class LocalHeap : IDisposable
             {
                 segment.Reset();
                 _free.Push(segment);
+                Monitor.PulseAll(_lock);
             }
             else
             {
@@ -255,6 +256,21 @@ internal sealed unsafe class LocalHeap : IDisposable
                 _sealed.AddLast(segment);
             }
 
+        }
+    }
+
+    /// <summary>
+    /// Blocks until an evacuation hands a segment back (or <paramref name="timeout"/> passes), so a
+    /// thread that found nothing to evacuate sleeps until there is room instead of polling.
+    /// </summary>
+    public void WaitForFreedSegment(TimeSpan timeout)
+    {
+        lock (_lock)
+        {
+            if (_free.Count <= SurvivorReserve)
+            {
+                Monitor.Wait(_lock, timeout);
+            }
         }
     }
 

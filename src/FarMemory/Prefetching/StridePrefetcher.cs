@@ -55,11 +55,18 @@ internal sealed class StridePrefetcher
                 return;
             }
 
-            // Keep [index + stride, index + stride * depth] in flight; skip what was already issued.
+            // Keep [index + stride, index + stride * depth] in flight, topping it up only once less
+            // than half of it is left, so each read carries at least half a window (few, large batches).
             long start = index + _stride;
             if ((_next - start) * Math.Sign(_stride) < 0)
             {
                 _next = start;
+            }
+
+            long ahead = (_next - index) / _stride;
+            if (ahead > _depth / 2)
+            {
+                return;
             }
 
             long end = index + (_stride * _depth);
