@@ -47,6 +47,9 @@ internal sealed unsafe class Evacuator : IDisposable
     public const int MaxBatchBytes = 256 * 1024;
     public const int BatchesInFlight = 4;
 
+    /// <summary>Most segments one background round evacuates under one barrier.</summary>
+    public const int MaxSegmentsPerRound = 8;
+
     private readonly FarMemoryOptions _options;
     private readonly LocalHeap _heap;
     private readonly MemoryBudget _budget;
@@ -117,19 +120,30 @@ internal sealed unsafe class Evacuator : IDisposable
     /// (parked) or null when the caller is outside any scope. Returns false if no segment could be
     /// taken (none sealed, or all busy).
     /// </summary>
-    public bool EvacuateOne(EpochSlot* self, bool evictHot)
+    public bool EvacuateOne(EpochSlot* self, bool evictHot) => EvacuateSome(self, evictHot, 1) > 0;
+
+    /// <summary>
+    /// Evacuates up to <paramref name="maxSegments"/> segments together: one barrier for all of them
+    /// and one pipelined stream of write-backs. Returns how many it took.
+    /// </summary>
+    public int EvacuateSome(EpochSlot* self, bool evictHot, int maxSegments)
     {
         Gate.EnterReadLock();
         try
         {
-            Segment? segment = _heap.TakeSealedForEvacuation();
-            if (segment == null)
+            int limit = Math.Clamp(maxSegments, 1, MaxSegmentsPerRound);
+            var segments = new List<Segment>(limit);
+            while (segments.Count < limit && _heap.TakeSealedForEvacuation() is { } segment)
             {
-                return false;
+                segments.Add(segment);
             }
 
-            Evacuate(segment, self, evictHot);
-            return true;
+            if (segments.Count > 0)
+            {
+                Evacuate(segments, self, evictHot);
+            }
+
+            return segments.Count;
         }
         finally
         {
@@ -162,15 +176,20 @@ internal sealed unsafe class Evacuator : IDisposable
                 if (FreeFraction < _options.LowWatermark)
                 {
                     // Bound one burst by the heap's size: if everything is hot, compaction alone
-                    // frees nothing, and the next burst evicts hot objects too.
+                    // frees nothing, and the second half of the burst evicts hot objects too.
                     int limit = Math.Max(4, _heap.SegmentCount);
-                    int rounds = 0;
-                    while (!_stopping && FreeFraction < _options.HighWatermark && rounds++ < limit)
+                    int done = 0;
+                    while (!_stopping && FreeFraction < _options.HighWatermark && done < limit)
                     {
-                        if (!EvacuateOne(null, evictHot: rounds > limit / 2))
+                        double missing = (_options.HighWatermark - FreeFraction) * HeapCapacity / _heap.SegmentSize;
+                        int want = Math.Clamp((int)Math.Ceiling(missing), 1, MaxSegmentsPerRound);
+                        int taken = EvacuateSome(null, evictHot: done > limit / 2, want);
+                        if (taken == 0)
                         {
                             break;
                         }
+
+                        done += taken;
                     }
                 }
 
@@ -254,7 +273,7 @@ internal sealed unsafe class Evacuator : IDisposable
         Interlocked.Increment(ref _counters.Sweeps);
     }
 
-    private void Evacuate(Segment segment, EpochSlot* self, bool evictHot)
+    private void Evacuate(List<Segment> segments, EpochSlot* self, bool evictHot)
     {
         if (!_contexts.TryTake(out EvacuationContext? context))
         {
@@ -263,7 +282,7 @@ internal sealed unsafe class Evacuator : IDisposable
 
         try
         {
-            Evacuate(segment, self, evictHot, context);
+            Evacuate(segments, self, evictHot, context);
         }
         finally
         {
@@ -272,12 +291,17 @@ internal sealed unsafe class Evacuator : IDisposable
         }
     }
 
-    private void Evacuate(Segment segment, EpochSlot* self, bool evictHot, EvacuationContext context)
+    private void Evacuate(List<Segment> segments, EpochSlot* self, bool evictHot, EvacuationContext context)
     {
-        int count = Mark(segment, context, out bool foreign);
+        int count = 0;
+        foreach (Segment segment in segments)
+        {
+            segment.KeepAfterEvacuation = false;
+            count = Mark(segment, context, count);
+        }
 
         long epoch = _epochs.BumpEpoch();
-        var spare = new SpareVisitor(context.Spared, segment);
+        var spare = new SpareVisitor(context.Spared, segments);
         _epochs.WaitForOlderScopes(epoch, self, ref spare);
         if (self != null)
         {
@@ -287,22 +311,22 @@ internal sealed unsafe class Evacuator : IDisposable
             }
         }
 
-        bool keep = foreign;
         int dirty = 0;
-        bool moveHot = !evictHot && !segment.IsNonTemporal;
         EvacuationContext.Victim[] victims = context.Victims;
         for (int i = 0; i < count; i++)
         {
             ref EvacuationContext.Victim victim = ref victims[i];
+            Segment segment = victim.Segment;
             ulong w = Volatile.Read(ref *victim.Word);
             if (context.Spared.Count != 0 && context.Spared.Contains((nint)victim.Word))
             {
                 _waiters.Publish(victim.Word, w & ~MetadataWord.Evacuating);
-                keep = true;
+                segment.KeepAfterEvacuation = true;
                 victim.Word = null;
                 continue;
             }
 
+            bool moveHot = !evictHot && !segment.IsNonTemporal;
             if (moveHot && MetadataWord.Is(w, MetadataWord.Hot) && TryMove(ref victim, w & (MetadataWord.Dirty | MetadataWord.Remote), coldPasses: 0))
             {
                 continue;
@@ -316,13 +340,23 @@ internal sealed unsafe class Evacuator : IDisposable
 
             int passes = victim.Header->ColdPasses + 1;
             victim.ColdPasses = passes;
-            victim.KeepAfterWriteBack = !evictHot && !segment.IsNonTemporal && passes < _options.DirtyChances;
+            victim.KeepAfterWriteBack = moveHot && passes < _options.DirtyChances;
+            segment.DirtyPending++;
             context.Dirty[dirty++] = i;
         }
 
-        Exception? failure = dirty == 0 ? null : WriteBack(context, dirty, ref keep);
-        _heap.ReturnEvacuated(segment, empty: !keep);
-        Interlocked.Increment(ref _counters.SegmentsEvacuated);
+        // Segments with nothing to write back are free now; the others as soon as their last
+        // write-back batch completes, so mutators waiting for room never wait for the whole round.
+        foreach (Segment segment in segments)
+        {
+            if (segment.DirtyPending == 0)
+            {
+                _heap.ReturnEvacuated(segment, empty: !segment.KeepAfterEvacuation);
+            }
+        }
+
+        Exception? failure = dirty == 0 ? null : WriteBack(context, dirty);
+        Interlocked.Add(ref _counters.SegmentsEvacuated, segments.Count);
         if (failure != null)
         {
             throw new FarMemoryUnavailableException(
@@ -330,11 +364,13 @@ internal sealed unsafe class Evacuator : IDisposable
         }
     }
 
-    /// <summary>Sets Evacuating on every live object of the segment and records it.</summary>
-    private static int Mark(Segment segment, EvacuationContext context, out bool foreign)
+    /// <summary>
+    /// Sets Evacuating on every live object of the segment and appends it to the victims after
+    /// <paramref name="count"/>; returns the new count. An object in a state the evacuation may not
+    /// take (which should not happen) keeps the segment.
+    /// </summary>
+    private static int Mark(Segment segment, EvacuationContext context, int count)
     {
-        foreign = false;
-        int count = 0;
         int top = segment.Top;
         for (int offset = 0; offset < top;)
         {
@@ -352,8 +388,7 @@ internal sealed unsafe class Evacuator : IDisposable
                 if ((w & (MetadataWord.Present | MetadataWord.Evacuating)) != MetadataWord.Present ||
                     MetadataWord.Address(w) != header->Data)
                 {
-                    // Not an object this segment owns in a state we may take; leave it and the segment.
-                    foreign = true;
+                    segment.KeepAfterEvacuation = true;
                     break;
                 }
 
@@ -402,7 +437,7 @@ internal sealed unsafe class Evacuator : IDisposable
     /// Writes the dirty victims back in batches, several in flight, and publishes each batch's
     /// victims as soon as it completes. On failure the batch's victims stay present and dirty.
     /// </summary>
-    private Exception? WriteBack(EvacuationContext context, int dirty, ref bool keep)
+    private Exception? WriteBack(EvacuationContext context, int dirty)
     {
         Exception? failure = null;
         var inFlight = new (ValueTask Task, int First, int Count)[BatchesInFlight];
@@ -455,20 +490,33 @@ internal sealed unsafe class Evacuator : IDisposable
                     ulong w = Volatile.Read(ref *victim.Word);
                     _waiters.Publish(victim.Word, w & ~MetadataWord.Evacuating);
                     victim.Word = null;
-                    keep = true;
+                    victim.Segment.KeepAfterEvacuation = true;
+                    ReturnIfDone(victim.Segment);
                     continue;
                 }
 
                 Interlocked.Add(ref _counters.BytesToFar, victim.Header->DataSize);
                 Interlocked.Increment(ref _counters.WriteBacks);
+                Segment segment = victim.Segment;
                 if (!victim.KeepAfterWriteBack || !TryMove(ref victim, MetadataWord.Remote, victim.ColdPasses))
                 {
                     Drop(ref victim, remote: true);
                 }
+
+                ReturnIfDone(segment);
             }
         }
 
         return failure;
+    }
+
+    /// <summary>Hands a segment back once the last of its dirty victims is settled.</summary>
+    private void ReturnIfDone(Segment segment)
+    {
+        if (--segment.DirtyPending == 0)
+        {
+            _heap.ReturnEvacuated(segment, empty: !segment.KeepAfterEvacuation);
+        }
     }
 
     private static Exception? Await(ValueTask task)
@@ -488,24 +536,34 @@ internal sealed unsafe class Evacuator : IDisposable
         }
     }
 
-    /// <summary>Collects the words of victims in this segment that a parked thread holds refs to.</summary>
+    /// <summary>Collects the words of victims in these segments that a parked thread holds refs to.</summary>
     private readonly struct SpareVisitor : IPinVisitor
     {
         private readonly HashSet<nint> _spared;
-        private readonly Segment _segment;
+        private readonly List<Segment> _segments;
 
-        public SpareVisitor(HashSet<nint> spared, Segment segment)
+        public SpareVisitor(HashSet<nint> spared, List<Segment> segments)
         {
             _spared = spared;
-            _segment = segment;
+            _segments = segments;
         }
 
         public void Visit(ulong* word)
         {
             ulong w = Volatile.Read(ref *word);
-            if (MetadataWord.Is(w, MetadataWord.Present) && _segment.Contains(MetadataWord.Address(w)))
+            if (!MetadataWord.Is(w, MetadataWord.Present))
             {
-                _spared.Add((nint)word);
+                return;
+            }
+
+            byte* address = MetadataWord.Address(w);
+            foreach (Segment segment in _segments)
+            {
+                if (segment.Contains(address))
+                {
+                    _spared.Add((nint)word);
+                    return;
+                }
             }
         }
     }

@@ -44,6 +44,12 @@ internal sealed unsafe class Segment : IDisposable
     /// <summary>Evacuations that could not empty the segment since it was last reused.</summary>
     public int TimesKept;
 
+    /// <summary>Set by the evacuation that owns the segment when something must stay in it.</summary>
+    public bool KeepAfterEvacuation;
+
+    /// <summary>Dirty victims of the owning evacuation whose write-back has not settled yet.</summary>
+    public int DirtyPending;
+
     public Memory<byte> Slice(byte* pointer, int length) => _memory.Memory.Slice((int)(pointer - Base), length);
 
     public bool Contains(byte* pointer) => pointer >= Base && pointer < Base + Size;
