@@ -23,6 +23,15 @@ public sealed class FarMemoryMetrics : IDisposable
         _meter.CreateObservableCounter("farmemory.writebacks", () => new Measurement<long>(snapshot().WriteBacks, tags), "{object}", "Dirty objects written to far memory");
         _meter.CreateObservableCounter("farmemory.bytes_from_far", () => new Measurement<long>(snapshot().BytesFromFar, tags), "By", "Object bytes read from far memory");
         _meter.CreateObservableCounter("farmemory.bytes_to_far", () => new Measurement<long>(snapshot().BytesToFar, tags), "By", "Object bytes written to far memory");
+        _meter.CreateObservableCounter("farmemory.objects_moved", () => new Measurement<long>(snapshot().ObjectsMoved, tags), "{object}", "Hot objects compacted into survivor segments");
+        _meter.CreateObservableCounter("farmemory.compacted_bytes", () => new Measurement<long>(snapshot().CompactedBytes, tags), "By", "Bytes moved by compaction");
+        _meter.CreateObservableCounter("farmemory.prefetches_issued", () => new Measurement<long>(snapshot().PrefetchesIssued, tags), "{object}", "Objects fetched ahead of use");
+        _meter.CreateObservableCounter("farmemory.prefetches_used", () => new Measurement<long>(snapshot().PrefetchesUsed, tags), "{object}", "Prefetched objects that were then used");
+        _meter.CreateObservableCounter("farmemory.mutator_stalls", () => new Measurement<long>(snapshot().MutatorStalls, tags), "{stall}", "Dereferences that waited on memory management");
+        _meter.CreateObservableGauge("farmemory.stall_max", () => new Measurement<double>(snapshot().MaxStallMicros, tags), "us", "Longest mutator stall");
+        _meter.CreateObservableGauge("farmemory.stall_p99", () => new Measurement<double>(snapshot().P99StallMicros, tags), "us", "99th percentile mutator stall");
+        _meter.CreateObservableGauge("farmemory.working_set_bytes", () => new Measurement<long>(snapshot().WorkingSetBytes, tags), "By", "Bytes touched in the last sweep window");
+        _meter.CreateObservableGauge("farmemory.thrashing", () => new Measurement<int>(snapshot().IsThrashing ? 1 : 0, tags), "{flag}", "1 while the working set exceeds the local heap");
         _meter.CreateObservableGauge("farmemory.local_bytes", () => new Measurement<long>(snapshot().LocalBytesInUse, tags), "By", "Native bytes held by the runtime");
         _meter.CreateObservableGauge("farmemory.budget_bytes", () => new Measurement<long>(snapshot().BudgetBytes, tags), "By", "The runtime's local byte budget");
     }

@@ -57,6 +57,10 @@ public class MetricsTests
         Assert.Equal(stats.BytesFromFar, seen["farmemory.bytes_from_far"]);
         Assert.Equal(stats.LocalBytesInUse, seen["farmemory.local_bytes"]);
         Assert.Equal(runtime.BudgetBytes, seen["farmemory.budget_bytes"]);
+        Assert.Equal(stats.ObjectsMoved, seen["farmemory.objects_moved"]);
+        Assert.Equal(stats.PrefetchesIssued, seen["farmemory.prefetches_issued"]);
+        Assert.Equal(stats.MutatorStalls, seen["farmemory.mutator_stalls"]);
+        Assert.Equal(stats.WorkingSetBytes, seen["farmemory.working_set_bytes"]);
         Assert.True(stats.Misses >= array.ObjectCount, "every object missed at least once");
         Assert.True(stats.Hits >= array.Length - array.ObjectCount, "writes within a local object hit");
         Assert.True(stats.BytesToFar > 0 && stats.BytesFromFar > 0);
