@@ -15,7 +15,7 @@ TcpFarMemoryBackend backend = remote == null
 // A 4 MiB local budget and an array of 40 MB: nine tenths of the data must live far.
 const long Budget = 4L << 20;
 const long Elements = 5_000_000; // 5 M longs = 40 MB
-var options = new FarMemoryOptions { LocalBudgetBytes = Budget, SegmentSize = 256 << 10, Backend = backend };
+var options = new FarMemoryOptions { LocalBudgetBytes = Budget, Backend = backend };
 
 using var runtime = new FarMemoryRuntime(options);
 using RemArray<long> array = runtime.CreateArray<long>(Elements);
@@ -59,6 +59,8 @@ Console.WriteLine($"hits           {stats.Hits}");
 Console.WriteLine($"misses         {stats.Misses}");
 Console.WriteLine($"hit ratio      {stats.HitRatio:P2}");
 Console.WriteLine($"evictions      {stats.Evictions} (written back {stats.WriteBacks}, moved {stats.ObjectsMoved})");
+Console.WriteLine($"prefetched     {stats.PrefetchesIssued} objects, {stats.PrefetchesUsed} used");
+Console.WriteLine($"mutator stalls {stats.MutatorStalls} (worst {stats.MaxStallMicros:0} us, p99 {stats.P99StallMicros:0} us)");
 Console.WriteLine($"bytes from far {stats.BytesFromFar}");
 Console.WriteLine($"bytes to far   {stats.BytesToFar}");
 Console.WriteLine($"local bytes    {stats.LocalBytesInUse} now, peak {stats.LocalBytesPeak}, budget {stats.BudgetBytes}");
