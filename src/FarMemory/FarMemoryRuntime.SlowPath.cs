@@ -248,8 +248,10 @@ public sealed unsafe partial class FarMemoryRuntime
                 continue;
             }
 
-            // Help. After rounds that did not free room for us, evict hot objects too (memory is nearly exhausted).
-            if (!_evacuator.EvacuateOne(slot, evictHot: attempts > 4))
+            // Help. A stalled mutator needs room now, not compaction: with a background evacuator doing
+            // the CLOCK's careful work, it evicts hot objects too; alone, it does so once rounds that
+            // kept the hot ones have not freed room.
+            if (!_evacuator.EvacuateOne(slot, evictHot: _evacuator.IsBackground || attempts > 4))
             {
                 // Every sealed segment is being evacuated or filled by someone else: sleep until one
                 // comes back free (the timeout only bounds how often the stall limit is checked).

@@ -39,6 +39,8 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
     private readonly FarMemoryMetrics _metrics;
     private readonly ConcurrentDictionary<int, FarStructure> _structures = new();
     private readonly bool _ownsBackend;
+    private readonly object _statsLock = new();
+    private FarMemoryStats? _finalStats;
     private int _nextStructureId;
     private int _disposed;
 
@@ -90,7 +92,18 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
     public RemArray<T> CreateArray<T>(long length, int elementsPerObject = 0)
         where T : unmanaged => new(this, length, elementsPerObject);
 
-    public FarMemoryStats GetStats() => new()
+    /// <summary>A snapshot of the counters; after disposal, the last one taken before it.</summary>
+    public FarMemoryStats GetStats()
+    {
+        // Metric callbacks may run on a listener's thread while the runtime is being disposed; the
+        // lock keeps them from reading native memory that disposal frees.
+        lock (_statsLock)
+        {
+            return _finalStats ?? Snapshot();
+        }
+    }
+
+    private FarMemoryStats Snapshot() => new()
     {
         Hits = _epochs.SumHits(),
         Misses = Interlocked.Read(ref _counters.Misses),
@@ -299,6 +312,11 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
 
         _metrics.Dispose();
         _evacuator.Dispose();
+        lock (_statsLock)
+        {
+            _finalStats = Snapshot();
+        }
+
         foreach (FarStructure structure in _structures.Values)
         {
             structure.IsDisposed = true;

@@ -11,12 +11,15 @@ public sealed class FarMemoryMetrics : IDisposable
     /// <summary>The name of the Meter every runtime publishes under.</summary>
     public const string MeterName = "FarMemory";
 
+    /// <summary>The tag on the Meter and on every measurement naming the runtime (<see cref="FarMemoryRuntime.Name"/>).</summary>
+    public const string RuntimeTag = "farmemory.runtime";
+
     private readonly Meter _meter;
 
     internal FarMemoryMetrics(Func<FarMemoryStats> snapshot, string runtimeName)
     {
-        _meter = new Meter(MeterName, "0.1.0");
-        var tags = new KeyValuePair<string, object?>[] { new("farmemory.runtime", runtimeName) };
+        var tags = new KeyValuePair<string, object?>[] { new(RuntimeTag, runtimeName) };
+        _meter = new Meter(new MeterOptions(MeterName) { Version = "0.1.0", Tags = tags });
         _meter.CreateObservableCounter("farmemory.hits", () => new Measurement<long>(snapshot().Hits, tags), "{dereference}", "Dereferences served locally");
         _meter.CreateObservableCounter("farmemory.misses", () => new Measurement<long>(snapshot().Misses, tags), "{dereference}", "Dereferences that brought an object in");
         _meter.CreateObservableCounter("farmemory.evictions", () => new Measurement<long>(snapshot().Evictions, tags), "{object}", "Objects evicted from local memory");

@@ -63,6 +63,8 @@ internal sealed unsafe class Evacuator : IDisposable
     private volatile bool _stopping;
     private long _lastSweep;
     private long _fetchedAtLastSweep;
+    private long _fetchedAtLastVolumeSweep;
+    private long _hotInWindow;
     private int _thrashingWindows;
 
     public Evacuator(FarMemoryOptions options, LocalHeap heap, MemoryBudget budget, EpochTable epochs, WordWaiters waiters, IFarMemoryBackend backend, RuntimeCounters counters)
@@ -173,6 +175,13 @@ internal sealed unsafe class Evacuator : IDisposable
 
             try
             {
+                // Hotness means "touched since the hand last passed". When the heap turns over faster
+                // than the sweep interval, sweep by volume too, or everything would look hot.
+                if (Interlocked.Read(ref _counters.FetchedBytes) - _fetchedAtLastVolumeSweep > HeapCapacity / 4)
+                {
+                    Sweep(endsWindow: false);
+                }
+
                 if (FreeFraction < _options.LowWatermark)
                 {
                     // Bound one burst by the heap's size: if everything is hot, compaction alone
@@ -195,7 +204,7 @@ internal sealed unsafe class Evacuator : IDisposable
 
                 if (Stopwatch.GetElapsedTime(_lastSweep) >= interval)
                 {
-                    Sweep();
+                    Sweep(endsWindow: true);
                 }
             }
             catch (FarMemoryException)
@@ -212,9 +221,12 @@ internal sealed unsafe class Evacuator : IDisposable
 
     /// <summary>
     /// The CLOCK hand: clears the hot bit of every present object in the sealed segments, recording
-    /// per segment the bytes that were hot (for victim selection) and in total the working set.
+    /// per segment the bytes that were hot (for victim selection). A sweep at the end of a
+    /// <see cref="FarMemoryOptions.SweepInterval"/> window also sets the working-set estimate: bytes
+    /// found hot during the window plus bytes brought in during it (an upper bound when extra sweeps
+    /// ran inside the window, since an object touched on both sides of one counts twice).
     /// </summary>
-    private void Sweep()
+    private void Sweep(bool endsWindow)
     {
         long hotBytes = 0;
         Gate.EnterReadLock();
@@ -266,10 +278,17 @@ internal sealed unsafe class Evacuator : IDisposable
         }
 
         long fetched = Interlocked.Read(ref _counters.FetchedBytes);
-        WorkingSetBytes = hotBytes + (fetched - _fetchedAtLastSweep);
-        _fetchedAtLastSweep = fetched;
-        _thrashingWindows = WorkingSetBytes > HeapCapacity ? _thrashingWindows + 1 : 0;
-        _lastSweep = Stopwatch.GetTimestamp();
+        _fetchedAtLastVolumeSweep = fetched;
+        _hotInWindow += hotBytes;
+        if (endsWindow)
+        {
+            WorkingSetBytes = _hotInWindow + (fetched - _fetchedAtLastSweep);
+            _fetchedAtLastSweep = fetched;
+            _hotInWindow = 0;
+            _thrashingWindows = WorkingSetBytes > HeapCapacity ? _thrashingWindows + 1 : 0;
+            _lastSweep = Stopwatch.GetTimestamp();
+        }
+
         Interlocked.Increment(ref _counters.Sweeps);
     }
 

@@ -31,7 +31,9 @@ public class MetricsTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == FarMemoryMetrics.MeterName)
+            // Only this runtime's instruments: other tests' runtimes publish under the same Meter name.
+            if (instrument.Meter.Name == FarMemoryMetrics.MeterName &&
+                instrument.Meter.Tags?.Any(t => t.Key == FarMemoryMetrics.RuntimeTag && (string?)t.Value == runtime.Name) == true)
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -40,7 +42,7 @@ public class MetricsTests
         {
             foreach (KeyValuePair<string, object?> tag in tags)
             {
-                if (tag.Key == "farmemory.runtime" && (string?)tag.Value == runtime.Name)
+                if (tag.Key == FarMemoryMetrics.RuntimeTag && (string?)tag.Value == runtime.Name)
                 {
                     seen[instrument.Name] = value;
                 }
