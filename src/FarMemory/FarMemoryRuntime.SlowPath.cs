@@ -160,7 +160,10 @@ public sealed unsafe partial class FarMemoryRuntime
             if (remote)
             {
                 var key = new FarObjectKey(structure.Id, objectId);
-                int length = Wait(Backend.ReadAsync(key, allocation.Segment.Slice(allocation.Data, size)));
+                Memory<byte> destination = allocation.Segment.Slice(allocation.Data, size);
+                int length = Backend is ISynchronousFarMemoryBackend blocking
+                    ? blocking.Read(key, destination)
+                    : Wait(Backend.ReadAsync(key, destination));
                 if (length != size)
                 {
                     throw new FarMemoryException(length < 0

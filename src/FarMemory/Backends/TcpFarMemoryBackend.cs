@@ -16,7 +16,7 @@ namespace FarMemory.Backends;
 /// it holds locally. The hot path allocates nothing: requests are pooled and awaited as
 /// <see cref="ValueTask{TResult}"/> over <see cref="System.Threading.Tasks.Sources.IValueTaskSource{TResult}"/>.
 /// </remarks>
-public sealed class TcpFarMemoryBackend : IFarMemoryBackend
+public sealed class TcpFarMemoryBackend : IFarMemoryBackend, ISynchronousFarMemoryBackend
 {
     private readonly TcpConnection[] _connections;
     private int _next;
@@ -95,6 +95,15 @@ public sealed class TcpFarMemoryBackend : IFarMemoryBackend
         request.Key = key;
         request.Destination = destination;
         return connection.Send(request, OpCode.Read, cancellationToken);
+    }
+
+    int ISynchronousFarMemoryBackend.Read(FarObjectKey key, Memory<byte> destination)
+    {
+        TcpConnection connection = Pick();
+        PendingRequest request = connection.Rent();
+        request.Key = key;
+        request.Destination = destination;
+        return connection.SendAndWait(request, OpCode.Read);
     }
 
     public ValueTask WriteAsync(FarObjectKey key, ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)

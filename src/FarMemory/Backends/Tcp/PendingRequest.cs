@@ -28,6 +28,10 @@ internal sealed class PendingRequest : IValueTaskSource<int>
     private ManualResetValueTaskSourceCore<int> _core;
     private int _state;
     private CancellationTokenRegistration _cancellation;
+    private ManualResetEventSlim? _done;
+    private bool _synchronous;
+    private int _syncResult;
+    private Exception? _syncError;
 
     public PendingRequest(TcpConnection owner, ushort slot)
     {
@@ -89,7 +93,43 @@ internal sealed class PendingRequest : IValueTaskSource<int>
 
     public bool TryClaim() => Interlocked.CompareExchange(ref _state, Completing, InFlight) == InFlight;
 
-    public void Fail(Exception error) => _core.SetException(error);
+    public void Fail(Exception error)
+    {
+        if (_synchronous)
+        {
+            _syncError = error;
+            _done!.Set();
+            return;
+        }
+
+        _core.SetException(error);
+    }
+
+    /// <summary>Switches this use of the request to a blocking wait (see <see cref="TcpConnection.SendAndWait"/>).</summary>
+    public void PrepareSynchronousWait()
+    {
+        _synchronous = true;
+        _syncError = null;
+        _done ??= new ManualResetEventSlim(false, spinCount: 100);
+        _done.Reset();
+    }
+
+    /// <summary>Blocks until the answer, then returns the request to its pool and the result (or throws).</summary>
+    public int WaitSynchronously()
+    {
+        _done!.Wait();
+        int result = _syncResult;
+        Exception? error = _syncError;
+        _synchronous = false;
+        _syncError = null;
+        Recycle();
+        if (error != null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        }
+
+        return result;
+    }
 
     /// <summary>Serialises the request frame into <paramref name="writer"/>.</summary>
     public void WriteRequest(PipeWriter writer)
@@ -132,6 +172,21 @@ internal sealed class PendingRequest : IValueTaskSource<int>
     /// <summary>Applies an answer (the caller has won <see cref="TryClaim"/>).</summary>
     public void Complete(in FrameHeader header, ReadOnlySequence<byte> payload)
     {
+        if (_synchronous)
+        {
+            try
+            {
+                _syncResult = Apply(header, payload);
+            }
+            catch (Exception e)
+            {
+                _syncError = e;
+            }
+
+            _done!.Set();
+            return;
+        }
+
         try
         {
             _core.SetResult(Apply(header, payload));
@@ -150,19 +205,25 @@ internal sealed class PendingRequest : IValueTaskSource<int>
         }
         finally
         {
-            _cancellation.Dispose();
-            _cancellation = default;
-            Key = default;
-            Source = default;
-            Destination = default;
-            Keys = default;
-            Destinations = default;
-            Lengths = default;
-            Sources = default;
             _core.Reset();
-            Volatile.Write(ref _state, Idle);
-            _owner.Return(this);
+            Recycle();
         }
+    }
+
+    /// <summary>Clears the inputs and hands the instance back to its connection's pool.</summary>
+    private void Recycle()
+    {
+        _cancellation.Dispose();
+        _cancellation = default;
+        Key = default;
+        Source = default;
+        Destination = default;
+        Keys = default;
+        Destinations = default;
+        Lengths = default;
+        Sources = default;
+        Volatile.Write(ref _state, Idle);
+        _owner.Return(this);
     }
 
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);

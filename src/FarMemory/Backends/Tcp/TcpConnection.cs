@@ -124,8 +124,26 @@ internal sealed class TcpConnection : IAsyncDisposable
     /// <summary>Sends the request and returns the awaitable of its answer.</summary>
     public ValueTask<int> Send(PendingRequest request, OpCode opCode, CancellationToken cancellationToken)
     {
-        ulong id = ((ulong)Interlocked.Increment(ref _sequence) << 16) | request.Slot;
         short version = request.Version;
+        Transmit(request, opCode, cancellationToken);
+        return new ValueTask<int>(request, version);
+    }
+
+    /// <summary>
+    /// Sends the request and blocks the calling thread until the answer: the receive loop wakes it
+    /// directly, without the thread-pool hop an awaited completion needs. For callers that would
+    /// block anyway (the runtime's synchronous miss path).
+    /// </summary>
+    public int SendAndWait(PendingRequest request, OpCode opCode)
+    {
+        request.PrepareSynchronousWait();
+        Transmit(request, opCode, CancellationToken.None);
+        return request.WaitSynchronously();
+    }
+
+    private void Transmit(PendingRequest request, OpCode opCode, CancellationToken cancellationToken)
+    {
+        ulong id = ((ulong)Interlocked.Increment(ref _sequence) << 16) | request.Slot;
         request.Start(opCode, id, Stopwatch.GetTimestamp() + _timeoutTicks);
         request.RegisterCancellation(cancellationToken);
         Exception? failure = Volatile.Read(ref _failure);
@@ -154,8 +172,6 @@ internal sealed class TcpConnection : IAsyncDisposable
         {
             request.Fail(Unavailable(failure));
         }
-
-        return new ValueTask<int>(request, version);
     }
 
     private async Task<byte[]> HelloAsync(byte[]? sessionKey, CancellationToken cancellationToken)
