@@ -24,6 +24,9 @@ switch (options.Workload)
     case "loopback":
         report = await LoopbackWorkload.RunAsync(options);
         break;
+    case "deref":
+        report = await DerefWorkload.RunAsync(options);
+        break;
     case "scan":
         report = await ScanWorkload.RunAsync(options);
         break;
@@ -31,12 +34,18 @@ switch (options.Workload)
         report = await EvacuationWorkload.RunAsync(options);
         break;
     default:
-        Console.Error.WriteLine($"Unknown workload '{options.Workload}'. Available: loopback, scan, evacuation.");
+        Console.Error.WriteLine($"Unknown workload '{options.Workload}'. Available: loopback, deref, scan, evacuation.");
         Console.Error.WriteLine("Usage: dotnet run -c Release --project benchmarks/FarMemory.Bench -- <workload> [--quick] [--json PATH] [--size BYTES] [--local-ratio R[,R...]] [--server host:port]");
         return 2;
 }
 
 report.Print();
+if (options.PlotPath != null)
+{
+    ThroughputPlot.Save(report, options.PlotPath);
+    Console.WriteLine($"wrote {options.PlotPath}");
+}
+
 if (options.JsonPath != null)
 {
     report.Write(options.JsonPath);

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace FarMemory.IntegrationTests;
+
+/// <summary>
+/// Runs each bench-harness workload in its quick form, as a user would, and checks the JSON it
+/// writes against the contract: the required systems, positive throughput, one checksum per
+/// comparison group (the same work), and no system over its budget.
+/// </summary>
+public class BenchHarnessTests
+{
+    public static TheoryData<string, string[]> Workloads => new()
+    {
+        { "loopback", ["raw-socket", "farmemory"] },
+        { "deref", ["all-local", "farmemory"] },
+        { "scan", ["all-local", "farmemory", "paged-clock", "paged-second-chance"] },
+        { "evacuation", ["farmemory", "farmemory-sync"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Workloads))]
+    public void QuickRunWritesContractJson(string workload, string[] systems)
+    {
+        string root = RepositoryRoot();
+        string harness = Path.Combine(root, "benchmarks", "FarMemory.Bench", "bin", "Release", "net10.0", "FarMemory.Bench.dll");
+        Assert.True(File.Exists(harness), $"build the solution in Release first ({harness})");
+        string json = Path.Combine(Path.GetTempPath(), $"farmemory-{workload}-{Guid.NewGuid():N}.json");
+        string args = workload == "scan" ? "--size 16m" : workload == "deref" ? "--size 16m" : "";
+        (int exit, string output) = Run("dotnet", $"\"{harness}\" {workload} --quick {args} --json \"{json}\"", TimeSpan.FromMinutes(3));
+        Assert.True(exit == 0, output);
+
+        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(json));
+        JsonElement rootElement = document.RootElement;
+        Assert.Equal(workload, rootElement.GetProperty("workload").GetString());
+        var results = rootElement.GetProperty("results").EnumerateArray().ToList();
+        var present = results.Select(r => r.GetProperty("system").GetString()).ToHashSet();
+        Assert.All(systems, s => Assert.Contains(s, present));
+        foreach (JsonElement r in results)
+        {
+            Assert.True(r.GetProperty("throughput").GetDouble() > 0);
+            long budget = r.GetProperty("budgetBytes").GetInt64();
+            Assert.True(budget == 0 || r.GetProperty("localPeakBytes").GetInt64() <= budget * 1.05);
+        }
+
+        if (workload != "loopback")
+        {
+            var groups = results.GroupBy(r => (Ratio: r.TryGetProperty("localRatio", out JsonElement x) ? x.GetDouble() : -1, Pattern: r.TryGetProperty("pattern", out JsonElement p) ? p.GetString() : null));
+            Assert.All(groups, g => Assert.Single(g.Select(r => r.GetProperty("checksum").GetString()).Distinct()));
+        }
+
+        // The shared contract checker, where this checkout sits next to it.
+        string checker = Path.Combine(root, "..", "shared", "tools", "check-bench-json.py");
+        if (File.Exists(checker))
+        {
+            (int checkExit, string checkOutput) = Run("python3", $"\"{checker}\" \"{json}\"", TimeSpan.FromMinutes(1));
+            Assert.True(checkExit == 0, checkOutput);
+        }
+
+        File.Delete(json);
+    }
+
+    private static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir != null && !File.Exists(Path.Combine(dir.FullName, "FarMemory.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("FarMemory.sln not found above the test directory.");
+    }
+
+    private static (int Exit, string Output) Run(string file, string arguments, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo(file, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using Process process = Process.Start(info)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            return (-1, $"timed out after {timeout}");
+        }
+
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+}
