@@ -30,11 +30,14 @@ switch (options.Workload)
     case "scan":
         report = await ScanWorkload.RunAsync(options);
         break;
+    case "eviction":
+        report = await EvictionWorkload.RunAsync(options);
+        break;
     case "evacuation":
         report = await EvacuationWorkload.RunAsync(options);
         break;
     default:
-        Console.Error.WriteLine($"Unknown workload '{options.Workload}'. Available: loopback, deref, scan, evacuation.");
+        Console.Error.WriteLine($"Unknown workload '{options.Workload}'. Available: loopback, deref, scan, evacuation, eviction.");
         Console.Error.WriteLine("Usage: dotnet run -c Release --project benchmarks/FarMemory.Bench -- <workload> [--quick] [--json PATH] [--size BYTES] [--local-ratio R[,R...]] [--server host:port]");
         return 2;
 }

@@ -16,7 +16,27 @@ public class BenchHarnessTests
         { "deref", ["all-local", "farmemory"] },
         { "scan", ["all-local", "farmemory", "paged-clock", "paged-second-chance"] },
         { "evacuation", ["farmemory", "farmemory-sync"] },
+        { "eviction", ["farmemory", "clock", "lru", "second-chance", "belady-min"] },
     };
+
+    [Fact]
+    public void EvictionReplaysATraceFile()
+    {
+        string root = RepositoryRoot();
+        string harness = Path.Combine(root, "benchmarks", "FarMemory.Bench", "bin", "Release", "net10.0", "FarMemory.Bench.dll");
+        string trace = Path.Combine(Path.GetTempPath(), $"farmemory-trace-{Guid.NewGuid():N}.txt");
+        string json = Path.ChangeExtension(trace, ".json");
+        File.WriteAllText(trace, "# textbook\n7\n0\n1\n2\n0\n3\n0\n4\n2\n3\n0\n3\n2\n1\n2\n0\n1\n7\n0\n1\n");
+        (int exit, string output) = Run("dotnet", $"\"{harness}\" eviction --trace \"{trace}\" --frames 3 --json \"{json}\"", TimeSpan.FromMinutes(1));
+        Assert.True(exit == 0, output);
+        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(json));
+        JsonElement faults = document.RootElement.GetProperty("extra").GetProperty("faults");
+        Assert.Equal(15, faults.GetProperty("fifo").GetInt64());
+        Assert.Equal(12, faults.GetProperty("lru").GetInt64());
+        Assert.Equal(9, faults.GetProperty("belady-min").GetInt64());
+        File.Delete(trace);
+        File.Delete(json);
+    }
 
     [Theory]
     [MemberData(nameof(Workloads))]
@@ -41,6 +61,12 @@ public class BenchHarnessTests
             Assert.True(r.GetProperty("throughput").GetDouble() > 0);
             long budget = r.GetProperty("budgetBytes").GetInt64();
             Assert.True(budget == 0 || r.GetProperty("localPeakBytes").GetInt64() <= budget * 1.05);
+        }
+
+        if (workload == "eviction")
+        {
+            JsonElement missRatio = rootElement.GetProperty("extra").GetProperty("missRatio");
+            Assert.True(missRatio.GetProperty("belady-min").GetDouble() <= missRatio.GetProperty("lru").GetDouble());
         }
 
         if (workload != "loopback")

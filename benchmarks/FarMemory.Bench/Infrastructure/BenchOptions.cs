@@ -19,6 +19,12 @@ internal sealed class BenchOptions
 
     public string? Server { get; private set; }
 
+    /// <summary>For <c>eviction</c>: a trace file to replay instead of the web trace.</summary>
+    public string? TracePath { get; private set; }
+
+    /// <summary>For <c>eviction --trace</c>: frames (objects) of local capacity.</summary>
+    public int? Frames { get; private set; }
+
     public static BenchOptions Parse(string[] args)
     {
         var options = new BenchOptions();
@@ -48,6 +54,12 @@ internal sealed class BenchOptions
                     break;
                 case "--server":
                     options.Server = Next(args, ref i, arg);
+                    break;
+                case "--trace":
+                    options.TracePath = Next(args, ref i, arg);
+                    break;
+                case "--frames":
+                    options.Frames = int.Parse(Next(args, ref i, arg), CultureInfo.InvariantCulture);
                     break;
                 default:
                     if (arg.StartsWith("--", StringComparison.Ordinal) || options.Workload.Length > 0)
