@@ -94,6 +94,14 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
     public RemVector<T> CreateVector<T>(int elementsPerObject = 0)
         where T : unmanaged => new(this, elementsPerObject);
 
+    /// <summary>Creates an empty stack; see <see cref="RemStack{T}"/>.</summary>
+    public RemStack<T> CreateStack<T>(int elementsPerObject = 0)
+        where T : unmanaged => new(this, elementsPerObject);
+
+    /// <summary>Creates an empty queue, safe for concurrent producers and consumers; see <see cref="RemQueue{T}"/>.</summary>
+    public RemQueue<T> CreateQueue<T>(int elementsPerObject = 0)
+        where T : unmanaged => new(this, elementsPerObject);
+
     public FarMemoryStats GetStats() => new()
     {
         Hits = _epochs.SumHits(),
