@@ -102,6 +102,14 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
     public RemQueue<T> CreateQueue<T>(int elementsPerObject = 0)
         where T : unmanaged => new(this, elementsPerObject);
 
+    /// <summary>
+    /// Creates an empty hash table whose index (split into <paramref name="stripes"/> lock stripes, a
+    /// power of two; 0 for 16) is local and whose pairs are far; see <see cref="RemHashTable{TKey, TValue}"/>.
+    /// </summary>
+    public RemHashTable<TKey, TValue> CreateHashTable<TKey, TValue>(int stripes = 0)
+        where TKey : unmanaged, IEquatable<TKey>
+        where TValue : unmanaged => new(this, stripes);
+
     public FarMemoryStats GetStats() => new()
     {
         Hits = _epochs.SumHits(),
@@ -201,6 +209,19 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
             throw;
         }
     }
+
+    /// <summary>
+    /// Charges a collection's local index (native memory it allocates next to its objects, such as
+    /// hash buckets) to the budget, evicting to make room like pointer tables do. Release it with
+    /// <see cref="ReleaseIndexBytes"/> when the memory is freed.
+    /// </summary>
+    internal void ReserveIndexBytes(long bytes)
+    {
+        ThrowIfDisposed();
+        ReserveMetadata(bytes);
+    }
+
+    internal void ReleaseIndexBytes(long bytes) => _budget.Release(bytes);
 
     /// <summary>
     /// Takes <paramref name="gate"/>'s monitor from inside <paramref name="scope"/>. A thread that

@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using CsCheck;
+using FarMemory.Backends;
+using FarMemory.Collections;
+using FarMemory.Scopes;
+
+namespace FarMemory.Tests.Collections;
+
+/// <summary>RemHashTable against Dictionary, from one thread and from several, under a budget of four 4 KiB segments.</summary>
+public class RemHashTableModelTests
+{
+    private const int KeySpace = 4000;
+    private const long IndexSlack = 40 << 10;
+
+    public enum Kind
+    {
+        Put,
+        Remove,
+        Get,
+        Contains,
+    }
+
+    private static readonly Gen<(Kind Kind, int Key, long Value)> GenOp =
+        Gen.Select(Gen.Frequency((5, Gen.Const(Kind.Put)), (2, Gen.Const(Kind.Remove)), (4, Gen.Const(Kind.Get)), (1, Gen.Const(Kind.Contains))), Gen.Int[0, KeySpace - 1], Gen.Long, (k, key, v) => (k, key, v));
+
+    [Fact]
+    public void SingleThreadMatchesDictionary()
+    {
+        long evictions = 0;
+        Gen.Select(Gen.OneOf(1, 4, 16), GenOp.Array[1, 6000], (s, ops) => (s, ops)).Sample(
+            c =>
+            {
+                using FarMemoryRuntime runtime = CollectionMemory.CreateRuntime(KeySpace, localIndexBytes: IndexSlack);
+                using RemHashTable<int, long> table = runtime.CreateHashTable<int, long>(c.s);
+                var model = new Dictionary<int, long>();
+                foreach ((Kind kind, int key, long value) in c.ops)
+                {
+                    using DerefScope scope = runtime.EnterScope();
+                    switch (kind)
+                    {
+                        case Kind.Put:
+                            Assert.Equal(!model.ContainsKey(key), table.Put(key, value, scope));
+                            model[key] = value;
+                            break;
+                        case Kind.Remove:
+                            Assert.Equal(model.Remove(key), table.Remove(key, scope));
+                            break;
+                        case Kind.Get:
+                            Assert.Equal(model.TryGetValue(key, out long expected), table.TryGet(key, out long got, scope));
+                            Assert.Equal(expected, got);
+                            break;
+                        case Kind.Contains:
+                            Assert.Equal(model.ContainsKey(key), table.ContainsKey(key, scope));
+                            break;
+                    }
+
+                    Assert.Equal(model.Count, table.Count);
+                    Assert.True(runtime.LocalBytesInUse <= runtime.BudgetBytes);
+                }
+
+                using (DerefScope scope = runtime.EnterScope())
+                {
+                    for (int key = 0; key < KeySpace; key++)
+                    {
+                        Assert.Equal(model.TryGetValue(key, out long expected), table.TryGet(key, out long got, scope));
+                        Assert.Equal(expected, got);
+                    }
+                }
+
+                evictions += runtime.GetStats().Evictions;
+            },
+            iter: 25);
+        Assert.True(evictions > 0, "the model check must exercise eviction");
+    }
+
+    /// <summary>
+    /// Threads own interleaved keys (key % threads == t), which share stripes and objects' segments,
+    /// and check their own keys against their own Dictionary, while all threads also read one shared
+    /// hot key whose two halves a writer keeps equal: a torn read would show them apart.
+    /// </summary>
+    [Fact]
+    public void ConcurrentWritersAndReadersMatchTheirModels()
+    {
+        const int Threads = 4;
+        const int SharedKey = -1;
+        Gen.Select(Gen.OneOf(1, 4, 16), GenOp.Array[1500, 3000].Array[Threads], (s, ops) => (s, ops)).Sample(
+            c =>
+            {
+                using FarMemoryRuntime runtime = CollectionMemory.CreateRuntime(KeySpace + 1, localIndexBytes: IndexSlack);
+                using RemHashTable<int, Twin> table = runtime.CreateHashTable<int, Twin>(c.s);
+                var failures = new ConcurrentQueue<string>();
+                var finals = new Dictionary<int, long>[Threads];
+                ConcurrentRunner.Run(Threads, t =>
+                {
+                    var model = new Dictionary<int, long>();
+                    finals[t] = model;
+                    foreach ((Kind kind, int raw, long value) in c.ops[t])
+                    {
+                        int key = (raw / Threads * Threads) + t;
+                        using DerefScope scope = runtime.EnterScope();
+                        switch (kind)
+                        {
+                            case Kind.Put:
+                                table.Put(key, new Twin(value, ~value), scope);
+                                model[key] = value;
+                                table.Put(SharedKey, new Twin(value, ~value), scope);
+                                break;
+                            case Kind.Remove:
+                                if (model.Remove(key) != table.Remove(key, scope))
+                                {
+                                    failures.Enqueue($"remove {key} disagreed");
+                                }
+
+                                break;
+                            default:
+                                bool had = model.TryGetValue(key, out long expected);
+                                if (table.TryGet(key, out Twin got, scope) != had || (had && got != new Twin(expected, ~expected)))
+                                {
+                                    failures.Enqueue($"thread {t} key {key}: {got} != {expected} (present {had})");
+                                }
+
+                                if (table.TryGet(SharedKey, out Twin shared, scope) && shared.B != ~shared.A)
+                                {
+                                    failures.Enqueue($"torn read {shared}");
+                                }
+
+                                break;
+                        }
+                    }
+                });
+
+                Assert.Empty(failures);
+                Assert.Equal(finals.Sum(m => m.Count) + 1, table.Count);
+                using DerefScope check = runtime.EnterScope();
+                foreach (Dictionary<int, long> model in finals)
+                {
+                    foreach ((int key, long value) in model)
+                    {
+                        Assert.True(table.TryGet(key, out Twin got, check));
+                        Assert.Equal(new Twin(value, ~value), got);
+                    }
+                }
+
+                Assert.True(runtime.GetStats().Evictions > 0, "the test must exercise eviction");
+            },
+            iter: 6,
+            threads: 1);
+    }
+
+    [Fact]
+    public async Task DisposeFreesLocalAndFarMemory()
+    {
+        var backend = new InProcessBackend();
+        using FarMemoryRuntime runtime = CollectionMemory.CreateRuntime(KeySpace, backend: backend, localIndexBytes: IndexSlack);
+        RemHashTable<int, long> table = runtime.CreateHashTable<int, long>();
+        using (DerefScope scope = runtime.EnterScope())
+        {
+            for (int key = 0; key < KeySpace / 2; key++)
+            {
+                table.Put(key, key * 3L, scope);
+            }
+
+            for (int key = 0; key < KeySpace / 2; key += 2)
+            {
+                table.Remove(key, scope);
+            }
+        }
+
+        Assert.True(table.IndexBytes > 0);
+        await CollectionMemory.AssertSomethingFarAsync(backend);
+        table.Dispose();
+        await CollectionMemory.AssertAllFreedAsync(runtime, backend);
+    }
+
+    public readonly record struct Twin(long A, long B);
+}
