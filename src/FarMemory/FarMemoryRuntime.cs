@@ -110,6 +110,10 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
         where TKey : unmanaged, IEquatable<TKey>
         where TValue : unmanaged => new(this, stripes);
 
+    /// <summary>Creates an empty linked list of chunked nodes; see <see cref="RemList{T}"/>.</summary>
+    public RemList<T> CreateList<T>(int elementsPerObject = 0)
+        where T : unmanaged => new(this, elementsPerObject);
+
     public FarMemoryStats GetStats() => new()
     {
         Hits = _epochs.SumHits(),
