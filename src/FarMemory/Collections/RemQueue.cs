@@ -10,7 +10,9 @@ namespace FarMemory.Collections;
 /// </summary>
 /// <remarks>
 /// <para>Elements per object: 0 picks the <see cref="RemVector{T}"/> default (4 KiB objects, capped
-/// at a quarter segment). Emptied head objects are discarded (never written back) and reused by
+/// at a quarter segment). Measured with 4 M longs enqueued then dequeued, a quarter of them local:
+/// objects of 128 B, 512 B, 2 KiB, 4 KiB and 8 KiB gave 6.6, 17.5, 24, 24 and 28 M operations/s;
+/// past 2 KiB the lock, not the object size, is the limit. Emptied head objects are discarded (never written back) and reused by
 /// the tail, so a queue in steady state allocates no new words.</para>
 /// <para>Concurrency: safe for any number of producers and consumers. Every operation runs under
 /// one lock, including its dereference (and so a possible miss); a thread that must wait for the

@@ -9,7 +9,7 @@ namespace FarMemory.Collections;
 /// </summary>
 /// <remarks>
 /// Elements per object: 0 picks the <see cref="RemVector{T}"/> default (4 KiB objects, capped at a
-/// quarter segment). An object emptied by <see cref="Pop"/> is discarded: never written back, and
+/// quarter segment), measured there: a push is an append, and a pop a read of the same object. An object emptied by <see cref="Pop"/> is discarded: never written back, and
 /// reused from zeros by the next push. Not thread-safe, like <see cref="Stack{T}"/>.
 /// </remarks>
 public sealed class RemStack<T> : IDisposable

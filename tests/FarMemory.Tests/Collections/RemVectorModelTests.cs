@@ -37,6 +37,52 @@ public class RemVectorModelTests
         Assert.True(evictions > 0, "the model check must exercise eviction");
     }
 
+    /// <summary>
+    /// Read/Write of distinct elements may run concurrently: threads own interleaved elements
+    /// (i % threads == t), so every object is shared, and check them against their own models.
+    /// </summary>
+    [Fact]
+    public void ConcurrentReadWriteOfDistinctElementsMatchesModels()
+    {
+        const int Threads = 4;
+        const int Length = 4096;
+        Gen.Select(Gen.OneOf(1, 8, 64), GenOp.Array[500, 1500].Array[Threads], (e, ops) => (e, ops)).Sample(
+            c =>
+            {
+                using FarMemoryRuntime runtime = CollectionMemory.CreateRuntime(Length / c.e);
+                using RemVector<long> vector = runtime.CreateVector<long>(c.e);
+                vector.Resize(Length);
+                var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+                ConcurrentRunner.Run(Threads, t =>
+                {
+                    var model = new long[Length];
+                    foreach (var op in c.ops[t])
+                    {
+                        long i = (Math.Min((long)(op.Position * (Length / Threads)), (Length / Threads) - 1) * Threads) + t;
+                        using DerefScope scope = runtime.EnterScope();
+                        if (op.Kind is Kind.Write or Kind.Add or Kind.AddRange)
+                        {
+                            vector.Write(i, op.Value, scope);
+                            model[i] = op.Value;
+                        }
+                        else if (op.Kind is Kind.RefIncrement)
+                        {
+                            vector.GetRef(i, scope) += 1;
+                            model[i] += 1;
+                        }
+                        else if (vector.Read(i, scope) is long got && got != model[i])
+                        {
+                            failures.Enqueue($"thread {t} index {i}: {got} != {model[i]}");
+                        }
+                    }
+                });
+                Assert.Empty(failures);
+                Assert.True(runtime.GetStats().Evictions > 0, "the test must exercise eviction");
+            },
+            iter: 8,
+            threads: 1);
+    }
+
     [Fact]
     public async Task DisposeFreesLocalAndFarMemory()
     {
