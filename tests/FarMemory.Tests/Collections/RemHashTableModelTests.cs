@@ -9,67 +9,14 @@ namespace FarMemory.Tests.Collections;
 /// <summary>RemHashTable against Dictionary, from one thread and from several, under a budget of four 4 KiB segments.</summary>
 public class RemHashTableModelTests
 {
-    private const int KeySpace = 4000;
+    private const int KeySpace = RemHashTableModel.KeySpace;
     private const long IndexSlack = 40 << 10;
-
-    public enum Kind
-    {
-        Put,
-        Remove,
-        Get,
-        Contains,
-    }
-
-    private static readonly Gen<(Kind Kind, int Key, long Value)> GenOp =
-        Gen.Select(Gen.Frequency((5, Gen.Const(Kind.Put)), (2, Gen.Const(Kind.Remove)), (4, Gen.Const(Kind.Get)), (1, Gen.Const(Kind.Contains))), Gen.Int[0, KeySpace - 1], Gen.Long, (k, key, v) => (k, key, v));
 
     [Fact]
     public void SingleThreadMatchesDictionary()
     {
         long evictions = 0;
-        Gen.Select(Gen.OneOf(1, 4, 16), GenOp.Array[1, 6000], (s, ops) => (s, ops)).Sample(
-            c =>
-            {
-                using FarMemoryRuntime runtime = CollectionMemory.CreateRuntime(KeySpace, localIndexBytes: IndexSlack);
-                using RemHashTable<int, long> table = runtime.CreateHashTable<int, long>(c.s);
-                var model = new Dictionary<int, long>();
-                foreach ((Kind kind, int key, long value) in c.ops)
-                {
-                    using DerefScope scope = runtime.EnterScope();
-                    switch (kind)
-                    {
-                        case Kind.Put:
-                            Assert.Equal(!model.ContainsKey(key), table.Put(key, value, scope));
-                            model[key] = value;
-                            break;
-                        case Kind.Remove:
-                            Assert.Equal(model.Remove(key), table.Remove(key, scope));
-                            break;
-                        case Kind.Get:
-                            Assert.Equal(model.TryGetValue(key, out long expected), table.TryGet(key, out long got, scope));
-                            Assert.Equal(expected, got);
-                            break;
-                        case Kind.Contains:
-                            Assert.Equal(model.ContainsKey(key), table.ContainsKey(key, scope));
-                            break;
-                    }
-
-                    Assert.Equal(model.Count, table.Count);
-                    Assert.True(runtime.LocalBytesInUse <= runtime.BudgetBytes);
-                }
-
-                using (DerefScope scope = runtime.EnterScope())
-                {
-                    for (int key = 0; key < KeySpace; key++)
-                    {
-                        Assert.Equal(model.TryGetValue(key, out long expected), table.TryGet(key, out long got, scope));
-                        Assert.Equal(expected, got);
-                    }
-                }
-
-                evictions += runtime.GetStats().Evictions;
-            },
-            iter: 25);
+        RemHashTableModel.GenCase.Sample(c => evictions += RemHashTableModel.Run(c.Stripes, c.Ops, backend: null), iter: 25);
         Assert.True(evictions > 0, "the model check must exercise eviction");
     }
 
@@ -83,7 +30,7 @@ public class RemHashTableModelTests
     {
         const int Threads = 4;
         const int SharedKey = -1;
-        Gen.Select(Gen.OneOf(1, 4, 16), GenOp.Array[1500, 3000].Array[Threads], (s, ops) => (s, ops)).Sample(
+        Gen.Select(Gen.OneOf(1, 4, 16), RemHashTableModel.GenOp.Array[1500, 3000].Array[Threads], (s, ops) => (s, ops)).Sample(
             c =>
             {
                 using FarMemoryRuntime runtime = CollectionMemory.CreateRuntime(KeySpace + 1, localIndexBytes: IndexSlack);
@@ -94,18 +41,18 @@ public class RemHashTableModelTests
                 {
                     var model = new Dictionary<int, long>();
                     finals[t] = model;
-                    foreach ((Kind kind, int raw, long value) in c.ops[t])
+                    foreach ((RemHashTableModel.Kind kind, int raw, long value) in c.ops[t])
                     {
                         int key = (raw / Threads * Threads) + t;
                         using DerefScope scope = runtime.EnterScope();
                         switch (kind)
                         {
-                            case Kind.Put:
+                            case RemHashTableModel.Kind.Put:
                                 table.Put(key, new Twin(value, ~value), scope);
                                 model[key] = value;
                                 table.Put(SharedKey, new Twin(value, ~value), scope);
                                 break;
-                            case Kind.Remove:
+                            case RemHashTableModel.Kind.Remove:
                                 if (model.Remove(key) != table.Remove(key, scope))
                                 {
                                     failures.Enqueue($"remove {key} disagreed");
