@@ -256,6 +256,33 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
         }
     }
 
+    /// <summary>
+    /// Waits until every scope that was open when this was called has ended, renewed or parked, so
+    /// local memory a collection unpublished before the call (an old bucket array) can be freed:
+    /// a thread still reading it is in such a scope, and one that parks re-validates before
+    /// reading again. The caller waits parked, so evacuations never wait for it meanwhile.
+    /// </summary>
+    internal void WaitForOlderScopes(scoped in DerefScope scope)
+    {
+        EpochSlot* self = scope.Slot;
+        if (self == null)
+        {
+            scope.ThrowIfInactive();
+        }
+
+        EpochTable.Park(self);
+        try
+        {
+            long epoch = _epochs.BumpEpoch();
+            NoPinVisitor ignore = default;
+            _epochs.WaitForOlderScopes(epoch, self, ref ignore);
+        }
+        finally
+        {
+            _epochs.Unpark(self);
+        }
+    }
+
     private FarStructure Register(PointerTable table, int objectSize, long tableBytes)
     {
         int id = Interlocked.Increment(ref _nextStructureId);
@@ -440,5 +467,13 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
     {
         Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Ignores parked threads' pins: a parked reader re-validates before it reads again.</summary>
+    private readonly struct NoPinVisitor : IPinVisitor
+    {
+        public void Visit(ulong* word)
+        {
+        }
     }
 }

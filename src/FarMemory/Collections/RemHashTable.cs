@@ -25,13 +25,19 @@ namespace FarMemory.Collections;
 /// tags match; a tag match with a different key costs an extra far read with probability about
 /// 2^-(32 - log2 stripe capacity) per probed bucket. Words of removed pairs are discarded (never
 /// written back or fetched again) and reused by later inserts, so words never move and never leak.</para>
-/// <para><b>Concurrency.</b> Any number of threads may call every method concurrently. Each
-/// operation takes the lock of its key's stripe and does its probe and its one dereference under
-/// it, so it is linearizable, a reader never sees a torn value, and operations on different
-/// stripes run in parallel. A thread that must wait for a stripe lock inside a scope parks first,
-/// so a lock holder waiting on the evacuator never deadlocks with it. Lock order: a stripe, then
-/// the free-word list. <see cref="Count"/> is exact
-/// whenever no write is in flight. <see cref="Dispose"/> must not race with other calls.</para>
+/// <para><b>Concurrency.</b> Any number of threads may call every method concurrently.
+/// Writers (<see cref="Put"/>, <see cref="Remove"/>) take the lock of their key's stripe; a thread
+/// that must wait for it inside a scope parks first, so a lock holder waiting on the evacuator
+/// never deadlocks with it (lock order: a stripe, then the free-word list). Readers
+/// (<see cref="TryGet"/>, <see cref="ContainsKey"/>) take no lock: each stripe has a sequence
+/// number that a writer makes odd around its few stores (a bucket, a value, the bucket-array
+/// pointer; never around a dereference), and a reader retries when the number was odd or changed
+/// by the time it has copied the value, so it never returns a torn value or a pair that was
+/// being replaced. A resize publishes the new bucket array and frees the old one only after every
+/// scope open at the time has ended or parked (<c>WaitForOlderScopes</c>); a reader re-checks the
+/// sequence number after each dereference (which may have parked) before it touches the buckets
+/// again, so it never reads a freed array. All operations are linearizable; <see cref="Count"/> is
+/// exact whenever no write is in flight. <see cref="Dispose"/> must not race with other calls.</para>
 /// </remarks>
 public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
     where TKey : unmanaged, IEquatable<TKey>
@@ -71,7 +77,7 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
             for (int i = 0; i < stripes; i++)
             {
                 _stripes[i] = new Stripe();
-                _stripes[i].Resize(runtime, InitialStripeCapacity);
+                _stripes[i].Publish(_stripes[i].Rehash(runtime, InitialStripeCapacity));
             }
         }
         catch
@@ -104,28 +110,68 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
         }
     }
 
-    /// <summary>Looks <paramref name="key"/> up; at most one far read.</summary>
+    /// <summary>Looks <paramref name="key"/> up without a lock; at most one far read (see the remarks for retries).</summary>
     public bool TryGet(TKey key, out TValue value, scoped in DerefScope scope)
     {
         ulong hash = Hash(key);
+        uint tag = (uint)hash;
         Stripe stripe = _stripes[(int)(hash >> 40) & _stripeMask];
-        FarMemoryRuntime.EnterLockParked(stripe, in scope);
-        try
+        SpinWait spin = default;
+        while (true)
         {
-            ThrowIfDisposed();
-            int slot = Find(stripe, key, (uint)hash, in scope, out Pair* pair);
-            if (slot < 0)
+            int version = Volatile.Read(ref stripe.Version);
+            if ((version & 1) != 0)
             {
-                value = default;
-                return false;
+                spin.SpinOnce(sleep1Threshold: -1);
+                continue;
             }
 
-            value = pair->Value;
-            return true;
-        }
-        finally
-        {
-            Monitor.Exit(stripe);
+            ulong* buckets = stripe.ReadBuckets(out int mask);
+            if (buckets == null)
+            {
+                ThrowIfDisposed();
+            }
+
+            int position = (int)(tag & (uint)mask);
+            bool found = false;
+            bool stale = false;
+            value = default;
+            while (true)
+            {
+                ulong bucket = Volatile.Read(ref buckets[position]);
+                if (bucket == Empty)
+                {
+                    break;
+                }
+
+                if (bucket != Tombstone && (uint)(bucket >> 32) == tag)
+                {
+                    var pair = (Pair*)_store.Resolve(WordOf(bucket), write: false, in scope);
+
+                    // The dereference may have parked, after which the buckets may be freed: check first.
+                    if (Volatile.Read(ref stripe.Version) != version)
+                    {
+                        stale = true;
+                        break;
+                    }
+
+                    if (pair->Key.Equals(key))
+                    {
+                        value = pair->Value;
+                        found = true;
+                        break;
+                    }
+                }
+
+                position = (position + 1) & mask;
+            }
+
+            // Order the reads above before the final check of the sequence number.
+            Interlocked.MemoryBarrier();
+            if (!stale && Volatile.Read(ref stripe.Version) == version)
+            {
+                return found;
+            }
         }
     }
 
@@ -144,14 +190,20 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
             int slot = Find(stripe, key, tag, in scope, out Pair* found);
             if (slot >= 0)
             {
-                ((Pair*)_store.Resolve(WordOf(stripe.Buckets[slot]), write: true, in scope))->Value = value;
+                var pair = (Pair*)_store.Resolve(WordOf(stripe.Buckets[slot]), write: true, in scope);
+                stripe.BeginWrite();
+                pair->Value = value;
+                stripe.EndWrite();
                 return false;
             }
 
             if ((stripe.Used + 1) * 4 > stripe.Capacity * 3)
             {
                 // Doubling when mostly live, a same-size rehash when mostly tombstones.
-                stripe.Resize(Runtime, stripe.Live * 2 >= stripe.Capacity ? stripe.Capacity * 2 : stripe.Capacity);
+                ulong* fresh = stripe.Rehash(Runtime, stripe.Live * 2 >= stripe.Capacity ? stripe.Capacity * 2 : stripe.Capacity);
+                ulong* old = stripe.Publish(fresh);
+                Runtime.WaitForOlderScopes(in scope);
+                Stripe.Free(Runtime, old);
             }
 
             long word = TakeWord(in scope);
@@ -179,7 +231,10 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
                 stripe.Used++;
             }
 
-            stripe.Buckets[position] = ((ulong)tag << 32) | (ulong)(word + WordBias);
+            // Release: the pair's bytes and its word's chunk are visible to whoever reads the bucket.
+            stripe.BeginWrite();
+            Volatile.Write(ref stripe.Buckets[position], ((ulong)tag << 32) | (ulong)(word + WordBias));
+            stripe.EndWrite();
             stripe.Live++;
             Interlocked.Increment(ref _count);
             return true;
@@ -206,7 +261,9 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
             }
 
             long word = WordOf(stripe.Buckets[slot]);
-            stripe.Buckets[slot] = Tombstone;
+            stripe.BeginWrite();
+            Volatile.Write(ref stripe.Buckets[slot], Tombstone);
+            stripe.EndWrite();
             stripe.Live--;
             Interlocked.Decrement(ref _count);
             ReturnWord(word, in scope);
@@ -223,7 +280,10 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
     {
         foreach (Stripe stripe in _stripes)
         {
-            stripe?.Free(Runtime);
+            if (stripe != null)
+            {
+                Stripe.Free(Runtime, stripe.Publish(null));
+            }
         }
 
         Interlocked.Exchange(ref _count, 0);
@@ -232,7 +292,8 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
 
     /// <summary>
     /// Probes for <paramref name="key"/>: returns its bucket and the pair's address (valid in the
-    /// scope until the next dereference), or -1. Only tag matches are dereferenced.
+    /// scope until the next dereference), or -1. Only tag matches are dereferenced. Writers only:
+    /// the caller holds the stripe's lock, so the buckets cannot change or be freed meanwhile.
     /// </summary>
     private int Find(Stripe stripe, TKey key, uint tag, scoped in DerefScope scope, out Pair* pair)
     {
@@ -318,24 +379,60 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
         public TValue Value;
     }
 
-    /// <summary>One lock stripe of the index: an open-addressing bucket array in native memory.</summary>
+    /// <summary>
+    /// One lock stripe of the index: an open-addressing bucket array in native memory, preceded by
+    /// its capacity so a reader gets both from one pointer load, plus the writers' lock (the stripe
+    /// object itself) and the readers' sequence number.
+    /// </summary>
     private sealed class Stripe
     {
-        public ulong* Buckets;
-        public int Capacity;
+        /// <summary>Odd while a writer changes the buckets or a value of this stripe.</summary>
+        public int Version;
         public int Used;
         public int Live;
 
-        public long Bytes => (long)Capacity * sizeof(ulong);
+        private nint _block;
 
-        /// <summary>Rehashes into <paramref name="capacity"/> buckets from the tags alone; charges the new array first.</summary>
-        public void Resize(FarMemoryRuntime runtime, int capacity)
+        /// <summary>The buckets, for the lock holder.</summary>
+        public ulong* Buckets => (ulong*)_block + 1;
+
+        public int Capacity => _block == 0 ? 0 : (int)*(ulong*)_block;
+
+        public long Bytes => BlockBytes(Capacity);
+
+        /// <summary>The buckets and their mask as one snapshot, for a lock-free reader; null once disposed.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ulong* ReadBuckets(out int mask)
         {
-            long bytes = (long)capacity * sizeof(ulong);
+            var block = (ulong*)Volatile.Read(ref _block);
+            if (block == null)
+            {
+                mask = 0;
+                return null;
+            }
+
+            mask = (int)*block - 1;
+            return block + 1;
+        }
+
+        public void BeginWrite() => Interlocked.Increment(ref Version);
+
+        public void EndWrite() => Volatile.Write(ref Version, Version + 1);
+
+        /// <summary>
+        /// A new bucket array of <paramref name="capacity"/> holding this stripe's live buckets,
+        /// placed by their tags alone (no pair is read); its bytes are charged to the budget first.
+        /// </summary>
+        public ulong* Rehash(FarMemoryRuntime runtime, int capacity)
+        {
+            long bytes = BlockBytes(capacity);
             runtime.ReserveIndexBytes(bytes);
-            var fresh = (ulong*)NativeMemory.AllocZeroed((nuint)bytes);
+            var block = (ulong*)NativeMemory.AllocZeroed((nuint)bytes);
+            *block = (ulong)capacity;
+            ulong* fresh = block + 1;
             int mask = capacity - 1;
-            for (int i = 0; i < Capacity; i++)
+            int old = Capacity;
+            for (int i = 0; i < old; i++)
             {
                 ulong bucket = Buckets[i];
                 if (bucket > Tombstone)
@@ -350,21 +447,31 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
                 }
             }
 
-            Free(runtime);
-            Buckets = fresh;
-            Capacity = capacity;
-            Used = Live;
+            return block;
         }
 
-        public void Free(FarMemoryRuntime runtime)
+        /// <summary>Makes <paramref name="block"/> the stripe's buckets; returns the old block, which readers may still be probing.</summary>
+        public ulong* Publish(ulong* block)
         {
-            if (Buckets != null)
+            var old = (ulong*)_block;
+            BeginWrite();
+            Volatile.Write(ref _block, (nint)block);
+            EndWrite();
+            Used = Live;
+            return old;
+        }
+
+        /// <summary>Frees a block no reader can reach any more, and gives its bytes back to the budget.</summary>
+        public static void Free(FarMemoryRuntime runtime, ulong* block)
+        {
+            if (block != null)
             {
-                NativeMemory.Free(Buckets);
-                runtime.ReleaseIndexBytes(Bytes);
-                Buckets = null;
-                Capacity = 0;
+                long bytes = BlockBytes((int)*block);
+                NativeMemory.Free(block);
+                runtime.ReleaseIndexBytes(bytes);
             }
         }
+
+        private static long BlockBytes(int capacity) => capacity == 0 ? 0 : ((long)capacity + 1) * sizeof(ulong);
     }
 }

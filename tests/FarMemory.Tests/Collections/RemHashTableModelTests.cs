@@ -94,6 +94,47 @@ public class RemHashTableModelTests
             threads: 1);
     }
 
+    /// <summary>
+    /// Lock-free readers against a writer that keeps replacing a few wide values in place: every
+    /// value read must be one that was written whole (all eight lanes equal).
+    /// </summary>
+    [Fact]
+    public void LockFreeReadersNeverSeeATornValue()
+    {
+        const int Writes = 200_000;
+        using FarMemoryRuntime runtime = CollectionMemory.CreateRuntime(64, localIndexBytes: IndexSlack);
+        using RemHashTable<int, Wide> table = runtime.CreateHashTable<int, Wide>(1);
+        var failures = new ConcurrentQueue<string>();
+        int done = 0;
+        ConcurrentRunner.Run(3, t =>
+        {
+            if (t == 0)
+            {
+                for (int i = 0; i < Writes; i++)
+                {
+                    using DerefScope scope = runtime.EnterScope();
+                    table.Put(i & 3, new Wide(i), scope);
+                }
+
+                Volatile.Write(ref done, 1);
+                return;
+            }
+
+            long reads = 0;
+            while (Volatile.Read(ref done) == 0 || reads == 0)
+            {
+                using DerefScope scope = runtime.EnterScope();
+                if (table.TryGet((int)(reads++ & 3), out Wide value, scope) && !value.IsWhole)
+                {
+                    failures.Enqueue($"torn value {value}");
+                    return;
+                }
+            }
+        });
+
+        Assert.Empty(failures);
+    }
+
     [Fact]
     public async Task DisposeFreesLocalAndFarMemory()
     {
@@ -120,4 +161,16 @@ public class RemHashTableModelTests
     }
 
     public readonly record struct Twin(long A, long B);
+
+    /// <summary>A 64-byte value whose lanes a writer always sets together.</summary>
+    public readonly struct Wide
+    {
+        private readonly long _a, _b, _c, _d, _e, _f, _g, _h;
+
+        public Wide(long v) => (_a, _b, _c, _d, _e, _f, _g, _h) = (v, v, v, v, v, v, v, v);
+
+        public bool IsWhole => _a == _b && _a == _c && _a == _d && _a == _e && _a == _f && _a == _g && _a == _h;
+
+        public override string ToString() => $"{_a} {_b} {_c} {_d} {_e} {_f} {_g} {_h}";
+    }
 }
