@@ -7,13 +7,15 @@ namespace FarMemory.Collections;
 /// <summary>
 /// A hash table (the far-memory twin of <see cref="Dictionary{TKey, TValue}"/>) whose key-value
 /// pairs live in far memory while its index stays local: a lookup probes local buckets and then
-/// dereferences one far object, so it costs at most one far read.
+/// dereferences one far object, so it costs at most one far read (a reader that races a writer on
+/// its stripe retries, by then usually locally).
 /// </summary>
 /// <remarks>
 /// <para><b>Layout.</b> Each pair is one far object of <c>sizeof(TKey) + sizeof(TValue)</c> bytes
 /// (rounded by the struct layout), behind a metadata word in a growable word table. One pair per
 /// object, as in AIFM: a lookup fetches exactly what it needs, and bigger objects would only drag
-/// unrelated pairs along on a random access. Keys and values are fixed-size unmanaged types; store
+/// unrelated pairs along on a random access, so unlike the sequential collections this one has no
+/// elements-per-object option. Keys and values are fixed-size unmanaged types; store
 /// a string key as a fixed-size byte struct (e.g. a hash plus an inline <c>fixed byte[32]</c>) and a
 /// variable-size value as a length-prefixed fixed-capacity struct, or as an offset and length into
 /// a <see cref="RemVector{T}"/> of bytes.</para>
@@ -24,7 +26,9 @@ namespace FarMemory.Collections;
 /// buckets alone, without touching a single far pair. A probe dereferences a pair only when the
 /// tags match; a tag match with a different key costs an extra far read with probability about
 /// 2^-(32 - log2 stripe capacity) per probed bucket. Words of removed pairs are discarded (never
-/// written back or fetched again) and reused by later inserts, so words never move and never leak.</para>
+/// written back or fetched again) and reused by later inserts, so words never move and never leak.
+/// Local cost per pair: an 8-byte word plus 10.7 to 21 bytes of buckets (load at most 3/4); 1 M
+/// pairs of two longs measured 23 MiB of index next to 38 MiB of pairs.</para>
 /// <para><b>Concurrency.</b> Any number of threads may call every method concurrently.
 /// Writers (<see cref="Put"/>, <see cref="Remove"/>) take the lock of their key's stripe; a thread
 /// that must wait for it inside a scope parks first, so a lock holder waiting on the evacuator
