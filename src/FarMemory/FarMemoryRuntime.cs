@@ -92,6 +92,31 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
     public RemArray<T> CreateArray<T>(long length, int elementsPerObject = 0)
         where T : unmanaged => new(this, length, elementsPerObject);
 
+    /// <summary>Creates an empty growable vector; see <see cref="RemVector{T}"/> for the element grouping.</summary>
+    public RemVector<T> CreateVector<T>(int elementsPerObject = 0)
+        where T : unmanaged => new(this, elementsPerObject);
+
+    /// <summary>Creates an empty stack; see <see cref="RemStack{T}"/>.</summary>
+    public RemStack<T> CreateStack<T>(int elementsPerObject = 0)
+        where T : unmanaged => new(this, elementsPerObject);
+
+    /// <summary>Creates an empty queue, safe for concurrent producers and consumers; see <see cref="RemQueue{T}"/>.</summary>
+    public RemQueue<T> CreateQueue<T>(int elementsPerObject = 0)
+        where T : unmanaged => new(this, elementsPerObject);
+
+    /// <summary>
+    /// Creates an empty hash table whose index (split into <paramref name="stripes"/> lock stripes, a
+    /// power of two; 0 for 16) is local and whose pairs are far; see <see cref="RemHashTable{TKey, TValue}"/>.
+    /// </summary>
+    public RemHashTable<TKey, TValue> CreateHashTable<TKey, TValue>(int stripes = 0)
+        where TKey : unmanaged, IEquatable<TKey>
+        where TValue : unmanaged => new(this, stripes);
+
+    /// <summary>Creates an empty linked list of chunked nodes; see <see cref="RemList{T}"/>.</summary>
+    public RemList<T> CreateList<T>(int elementsPerObject = 0)
+        where T : unmanaged => new(this, elementsPerObject);
+
+
     /// <summary>A snapshot of the counters; after disposal, the last one taken before it.</summary>
     public FarMemoryStats GetStats()
     {
@@ -137,12 +162,7 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
     internal FarStructure CreateStructure(long objectCount, int objectSize)
     {
         ThrowIfDisposed();
-        if (objectSize <= 0 || objectSize > _heap.MaxObjectSize)
-        {
-            throw new ArgumentOutOfRangeException(
-                nameof(objectSize), objectSize, $"An object must be from 1 to {_heap.MaxObjectSize} bytes (a segment minus its header).");
-        }
-
+        CheckObjectSize(objectSize);
         if (objectCount < 0 || objectCount > MetadataWord.MaxObjectId)
         {
             throw new ArgumentOutOfRangeException(nameof(objectCount), objectCount, "Too many objects for one structure.");
@@ -167,6 +187,118 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
             words[i] = MetadataWord.MakeAbsent(i, remote: false);
         }
 
+        return Register(table, objectSize, tableBytes);
+    }
+
+    /// <summary>
+    /// Registers a structure whose pointer table starts empty and grows by chunks of
+    /// <paramref name="chunkWords"/> words (see <see cref="GrowStructure"/>), for collections that
+    /// grow: their words never move, so objects already placed keep valid back-pointers.
+    /// </summary>
+    internal FarStructure CreateGrowableStructure(int objectSize, int chunkWords)
+    {
+        ThrowIfDisposed();
+        CheckObjectSize(objectSize);
+        return Register(PointerTable.CreateGrowable(chunkWords), objectSize, 0);
+    }
+
+    /// <summary>
+    /// Appends one chunk of absent words to a growable structure, charging its bytes to the budget
+    /// (evicting to make room if needed). The caller serializes growth of the structure.
+    /// </summary>
+    internal void GrowStructure(FarStructure structure)
+    {
+        ObjectDisposedException.ThrowIf(structure.IsDisposed, structure);
+        PointerTable table = structure.Table;
+        if (table.Count + table.ChunkWords > MetadataWord.MaxObjectId)
+        {
+            throw new InvalidOperationException("Too many objects for one structure.");
+        }
+
+        long bytes = table.ChunkWords * sizeof(ulong);
+        ReserveMetadata(bytes);
+        try
+        {
+            table.AppendChunk();
+        }
+        catch
+        {
+            _budget.Release(bytes);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Charges a collection's local index (native memory it allocates next to its objects, such as
+    /// hash buckets) to the budget, evicting to make room like pointer tables do. Release it with
+    /// <see cref="ReleaseIndexBytes"/> when the memory is freed.
+    /// </summary>
+    internal void ReserveIndexBytes(long bytes)
+    {
+        ThrowIfDisposed();
+        ReserveMetadata(bytes);
+    }
+
+    internal void ReleaseIndexBytes(long bytes) => _budget.Release(bytes);
+
+    /// <summary>
+    /// Takes <paramref name="gate"/>'s monitor from inside <paramref name="scope"/>. A thread that
+    /// must block parks first, as every wait inside a scope does (see <see cref="EpochTable"/>):
+    /// the lock holder may itself be waiting for an evacuation, which must not wait for us.
+    /// </summary>
+    internal static void EnterLockParked(object gate, scoped in DerefScope scope)
+    {
+        if (Monitor.TryEnter(gate))
+        {
+            return;
+        }
+
+        EpochSlot* slot = scope.Slot;
+        if (slot == null)
+        {
+            scope.ThrowIfInactive();
+        }
+
+        EpochTable.Park(slot);
+        try
+        {
+            Monitor.Enter(gate);
+        }
+        finally
+        {
+            scope.Table!.Unpark(slot);
+        }
+    }
+
+    /// <summary>
+    /// Waits until every scope that was open when this was called has ended, renewed or parked, so
+    /// local memory a collection unpublished before the call (an old bucket array) can be freed:
+    /// a thread still reading it is in such a scope, and one that parks re-validates before
+    /// reading again. The caller waits parked, so evacuations never wait for it meanwhile.
+    /// </summary>
+    internal void WaitForOlderScopes(scoped in DerefScope scope)
+    {
+        EpochSlot* self = scope.Slot;
+        if (self == null)
+        {
+            scope.ThrowIfInactive();
+        }
+
+        EpochTable.Park(self);
+        try
+        {
+            long epoch = _epochs.BumpEpoch();
+            NoPinVisitor ignore = default;
+            _epochs.WaitForOlderScopes(epoch, self, ref ignore);
+        }
+        finally
+        {
+            _epochs.Unpark(self);
+        }
+    }
+
+    private FarStructure Register(PointerTable table, int objectSize, long tableBytes)
+    {
         int id = Interlocked.Increment(ref _nextStructureId);
         var structure = new FarStructure(this, id, table, objectSize);
         try
@@ -182,6 +314,15 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
 
         _structures[id] = structure;
         return structure;
+    }
+
+    private void CheckObjectSize(int objectSize)
+    {
+        if (objectSize <= 0 || objectSize > _heap.MaxObjectSize)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(objectSize), objectSize, $"An object must be from 1 to {_heap.MaxObjectSize} bytes (a segment minus its header).");
+        }
     }
 
     /// <summary>
@@ -211,17 +352,19 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
         _evacuator.Gate.EnterWriteLock();
         try
         {
-            ulong* words = structure.Table.Words;
-            for (long i = 0; i < structure.Table.Count; i++)
+            PointerTable table = structure.Table;
+            long count = table.Count;
+            for (long i = 0; i < count; i++)
             {
-                ulong w = Volatile.Read(ref words[i]);
+                ulong* word = table[i];
+                ulong w = Volatile.Read(ref *word);
                 if (MetadataWord.Is(w, MetadataWord.Present))
                 {
                     byte* data = MetadataWord.Address(w);
                     LocalHeap.Kill(_heap.SegmentOf(data), (ObjectHeader*)(data - ObjectHeader.Size));
                 }
 
-                words[i] = 0;
+                *word = 0;
             }
         }
         finally
@@ -343,5 +486,13 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
     {
         Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Ignores parked threads' pins: a parked reader re-validates before it reads again.</summary>
+    private readonly struct NoPinVisitor : IPinVisitor
+    {
+        public void Visit(ulong* word)
+        {
+        }
     }
 }

@@ -19,6 +19,17 @@ public class RuntimeOverTcpTests
     }
 
     [Fact]
+    public async Task RemHashTableMatchesDictionaryOverTcp()
+    {
+        await using FarMemoryServer server = await Servers.StartAsync();
+        await using TcpFarMemoryBackend backend = await TcpFarMemoryBackend.ConnectAsync(server.EndPoint);
+        long evictions = 0;
+        RemHashTableModel.GenCase.Sample(c => evictions += RemHashTableModel.Run(c.Stripes, c.Ops, backend), iter: 10, threads: 1);
+        Assert.True(evictions > 0, "the model check must exercise eviction");
+        Assert.Equal(0, server.StoredBytes);
+    }
+
+    [Fact]
     public async Task EightThreadsShareOneRuntimeOverTcp()
     {
         await using FarMemoryServer server = await Servers.StartAsync();

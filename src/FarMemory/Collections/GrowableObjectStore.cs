@@ -1,0 +1,138 @@
+using System.Runtime.CompilerServices;
+using FarMemory.Pointers;
+using FarMemory.Scopes;
+
+namespace FarMemory.Collections;
+
+/// <summary>
+/// The far objects behind a growable collection: a structure whose pointer table grows by chunks
+/// (words never move), plus the same inlined dereference fast path as <see cref="RemArray{T}"/>
+/// (one load of the word, a mask test, the address) with misses through the runtime's slow path.
+/// Object ids are word indexes; a collection decides what each object holds.
+/// </summary>
+/// <remarks>Growth is serialized by the owning collection; dereferences may run concurrently with it.</remarks>
+internal sealed unsafe class GrowableObjectStore : IDisposable
+{
+    /// <summary>Words per pointer-table chunk: 512 bytes, small next to a segment even in tiny budgets.</summary>
+    public const int ChunkWords = 64;
+
+    private readonly FarMemoryRuntime _runtime;
+    private readonly FarStructure _structure;
+    private readonly PointerTable _table;
+
+    public GrowableObjectStore(FarMemoryRuntime runtime, int objectSize)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        _runtime = runtime;
+        _structure = runtime.CreateGrowableStructure(objectSize, ChunkWords);
+        _table = _structure.Table;
+    }
+
+    public FarMemoryRuntime Runtime => _runtime;
+
+    /// <summary>
+    /// Resolves a collection's elements-per-object option: 0 picks the largest power of two whose
+    /// objects fit <see cref="FarMemoryOptions.DefaultObjectBytes"/> (at most a quarter segment),
+    /// the rule <see cref="RemArray{T}"/> uses; anything else must be a positive power of two.
+    /// </summary>
+    public static int ElementsPerObject(FarMemoryRuntime runtime, int elementsPerObject, int elementSize, int headerBytes = 0)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        if (elementsPerObject == 0)
+        {
+            int bytes = Math.Min(runtime.Options.DefaultObjectBytes, runtime.Options.EffectiveSegmentSize / 4) - headerBytes;
+            return Math.Max(1, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(bytes / elementSize) + 1) / 2);
+        }
+
+        if (elementsPerObject < 0 || !int.IsPow2(elementsPerObject))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(elementsPerObject), elementsPerObject, "Elements per object must be a positive power of two (or 0 for the default).");
+        }
+
+        return elementsPerObject;
+    }
+
+    public int ObjectSize => _structure.ObjectSize;
+
+    /// <summary>Objects that have a word (grows a chunk at a time).</summary>
+    public long Capacity => _table.Count;
+
+    /// <summary>Local bytes of metadata words held.</summary>
+    public long MetadataBytes => _table.Bytes;
+
+    public bool IsDisposed => _structure.IsDisposed;
+
+    /// <summary>Makes sure objects 0 .. <paramref name="count"/> - 1 have words.</summary>
+    public void EnsureCapacity(long count)
+    {
+        while (_table.Count < count)
+        {
+            _runtime.GrowStructure(_structure);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong* WordOf(long id) => _table[id];
+
+    /// <summary>Dereference with the fast path checked first, no pin (for copying a value in or out).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte* Resolve(long id, bool write, scoped in DerefScope scope)
+    {
+        ulong* word = _table[id];
+        ulong w = Volatile.Read(ref *word);
+        ulong mask = write ? MetadataWord.WriteMask : MetadataWord.ReadMask;
+        ulong expected = write ? MetadataWord.WriteExpected : MetadataWord.ReadExpected;
+        EpochSlot* slot = scope.Slot;
+        if ((w & mask) == expected && slot != null)
+        {
+            slot->Hits++;
+            return MetadataWord.Address(w);
+        }
+
+        return _runtime.DerefSlow(_structure, word, write, in scope);
+    }
+
+    /// <summary>Dereference for a ref or span that outlives the call: pins the object in the scope.</summary>
+    public byte* Pinned(long id, bool write, scoped in DerefScope scope, out bool pushed)
+    {
+        byte* data = Resolve(id, write, in scope);
+        pushed = scope.Pin(_table[id]);
+        return data;
+    }
+
+    /// <summary>Starts a background fetch of object <paramref name="id"/> if it is far; never waits.</summary>
+    public void Prefetch(long id)
+    {
+        ulong w = Volatile.Read(ref *_table[id]);
+        if ((w & (MetadataWord.Present | MetadataWord.Fetching | MetadataWord.Evacuating | MetadataWord.Remote)) == MetadataWord.Remote)
+        {
+            _runtime.Prefetch(_structure, id, 1, 1, nonTemporal: false);
+        }
+    }
+
+    /// <summary>
+    /// Marks a no-longer-used object's contents as garbage so it never costs a far read or a write
+    /// back again: an absent object forgets its far copy (its next use starts from zeros), a local
+    /// one turns clean and cold (the evacuator drops it first, without writing it). Only the owner
+    /// of a free object may call this; a CAS that loses to the evacuator or a prefetch is simply
+    /// skipped, which only costs a needless transfer later.
+    /// </summary>
+    public void Discard(long id)
+    {
+        ulong* word = _table[id];
+        ulong w = Volatile.Read(ref *word);
+        if ((w & (MetadataWord.Fetching | MetadataWord.Evacuating)) != 0)
+        {
+            return;
+        }
+
+        ulong want = (w & MetadataWord.Present) != 0
+            ? w & ~(MetadataWord.Hot | MetadataWord.Dirty | MetadataWord.Prefetched)
+            : w & ~MetadataWord.Remote;
+        Interlocked.CompareExchange(ref *word, want, w);
+    }
+
+    /// <summary>Frees local objects, pointer-table chunks and far objects.</summary>
+    public void Dispose() => _runtime.DropStructure(_structure);
+}
