@@ -30,6 +30,9 @@ switch (options.Workload)
     case "scan":
         report = await ScanWorkload.RunAsync(options);
         break;
+    case "hashtable":
+        report = await HashTableWorkload.RunAsync(options);
+        break;
     case "eviction":
         report = await EvictionWorkload.RunAsync(options);
         break;
@@ -37,7 +40,7 @@ switch (options.Workload)
         report = await EvacuationWorkload.RunAsync(options);
         break;
     default:
-        Console.Error.WriteLine($"Unknown workload '{options.Workload}'. Available: loopback, deref, scan, evacuation, eviction.");
+        Console.Error.WriteLine($"Unknown workload '{options.Workload}'. Available: loopback, deref, scan, evacuation, eviction, hashtable.");
         Console.Error.WriteLine("Usage: dotnet run -c Release --project benchmarks/FarMemory.Bench -- <workload> [--quick] [--json PATH] [--size BYTES] [--local-ratio R[,R...]] [--server host:port]");
         return 2;
 }
