@@ -202,9 +202,18 @@ internal sealed unsafe class Evacuator : IDisposable
                     }
                 }
 
+                // The hand only matters when evictions are near: with the heap far from full, a sweep
+                // would just walk every object and turn the mutators' next touches into slow paths.
                 if (Stopwatch.GetElapsedTime(_lastSweep) >= interval)
                 {
-                    Sweep(endsWindow: true);
+                    if (FreeFraction < 2 * _options.HighWatermark)
+                    {
+                        Sweep(endsWindow: true);
+                    }
+                    else
+                    {
+                        EndQuietWindow();
+                    }
                 }
             }
             catch (FarMemoryException)
@@ -290,6 +299,17 @@ internal sealed unsafe class Evacuator : IDisposable
         }
 
         Interlocked.Increment(ref _counters.Sweeps);
+    }
+
+    /// <summary>A window without a sweep: the heap is roomy, so the working set is what came in.</summary>
+    private void EndQuietWindow()
+    {
+        long fetched = Interlocked.Read(ref _counters.FetchedBytes);
+        WorkingSetBytes = _hotInWindow + (fetched - _fetchedAtLastSweep);
+        _fetchedAtLastSweep = fetched;
+        _hotInWindow = 0;
+        _thrashingWindows = 0;
+        _lastSweep = Stopwatch.GetTimestamp();
     }
 
     private void Evacuate(List<Segment> segments, EpochSlot* self, bool evictHot)
