@@ -139,7 +139,15 @@ public sealed class FarMemoryServer : IAsyncDisposable
             socket.Dispose();
         }
 
-        await Task.WhenAll(_connections.Keys).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_connections.Keys).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Connections end in errors by design once their sockets are closed under them.
+            _logger.LogDebug(e, "Connections ended with errors during shutdown");
+        }
         _sessions.Dispose();
         _stopping.Dispose();
         _logger.LogInformation("FarMemory server stopped after {Accepted} connections", Interlocked.Read(ref _accepted));

@@ -58,6 +58,14 @@ public sealed class FarMemoryOptions
     /// </summary>
     public int DirtyChances { get; set; } = 2;
 
+    /// <summary>
+    /// How long an allocation keeps trying while no object leaves local memory anywhere before it
+    /// gives up with <see cref="FarMemoryBudgetException"/> (everything evictable is held by open
+    /// scopes). Generous by default (5 s) so that a heavily loaded machine is not mistaken for a
+    /// deadlock.
+    /// </summary>
+    public TimeSpan AllocationStallTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Detect sequential and strided miss streams per structure and fetch ahead. Default true.</summary>
     public bool Prefetching { get; set; } = true;
 
@@ -95,6 +103,11 @@ public sealed class FarMemoryOptions
         if (DirtyChances is < 1 or > 255)
         {
             throw new ArgumentOutOfRangeException(nameof(DirtyChances), DirtyChances, "DirtyChances must be from 1 to 255.");
+        }
+
+        if (AllocationStallTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(AllocationStallTimeout), AllocationStallTimeout, "AllocationStallTimeout must be positive.");
         }
 
         if (SweepInterval <= TimeSpan.Zero)

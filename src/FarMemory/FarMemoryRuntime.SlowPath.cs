@@ -11,8 +11,6 @@ namespace FarMemory;
 /// <summary>The dereference slow path: setting hot/dirty, waiting on transient states, and misses.</summary>
 public sealed unsafe partial class FarMemoryRuntime
 {
-    /// <summary>How long allocation keeps trying while no object leaves local memory anywhere.</summary>
-    private static readonly TimeSpan StallLimit = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
     /// Resolves the object behind <paramref name="word"/> to its local data address, bringing it in
@@ -200,7 +198,8 @@ public sealed unsafe partial class FarMemoryRuntime
     /// is a mutator stall.
     /// </summary>
     /// <remarks>
-    /// Gives up only when no object has left local memory anywhere for <see cref="StallLimit"/>
+    /// Gives up only when no object has left local memory anywhere for
+    /// <see cref="FarMemoryOptions.AllocationStallTimeout"/>
     /// while this thread kept trying: then everything evictable sits in segments that hold objects
     /// open scopes have refs into (such a segment cannot be reused), and those scopes may be waiting
     /// on this very thread. Rounds lost to other threads taking the freed room do not count, as
@@ -234,7 +233,7 @@ public sealed unsafe partial class FarMemoryRuntime
                 lastProgress = Stopwatch.GetTimestamp();
                 backoff.Reset();
             }
-            else if (attempts > 8 && Stopwatch.GetElapsedTime(lastProgress) > StallLimit)
+            else if (attempts > 8 && Stopwatch.GetElapsedTime(lastProgress) > Options.AllocationStallTimeout)
             {
                 _stalls.Record(Stopwatch.GetTimestamp() - stallStart);
                 throw new FarMemoryBudgetException(

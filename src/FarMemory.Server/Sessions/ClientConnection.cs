@@ -85,11 +85,19 @@ internal sealed class ClientConnection
         }
         finally
         {
-            await reader.CompleteAsync().ConfigureAwait(false);
-            await writer.CompleteAsync().ConfigureAwait(false);
             if (_session != null)
             {
                 _sessions.Detach(_session);
+            }
+
+            try
+            {
+                await reader.CompleteAsync().ConfigureAwait(false);
+                await writer.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+            {
+                // Completing flushes what is left; the peer (or the server's own shutdown) closed the socket.
             }
         }
     }

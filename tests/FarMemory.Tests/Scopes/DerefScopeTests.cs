@@ -163,7 +163,12 @@ public class DerefScopeTests
     public void ScopeThatPinsEverythingGetsABudgetErrorNotADeadlock()
     {
         // 1 KiB objects in 4 KiB segments: the budget holds about a dozen, the scope pins all it touches.
-        using FarMemoryRuntime runtime = TinyRuntime.Create(64, segments: 4);
+        using FarMemoryRuntime runtime = new(new FarMemoryOptions
+        {
+            LocalBudgetBytes = TinyRuntime.Budget(64, 4),
+            SegmentSize = TinyRuntime.SegmentSize,
+            AllocationStallTimeout = TimeSpan.FromMilliseconds(300),
+        });
         using RemArray<long> array = runtime.CreateArray<long>(64 * 128, 128);
         using DerefScope scope = runtime.EnterScope();
         var spans = new List<long>();
