@@ -62,17 +62,6 @@ internal sealed unsafe class LocalHeap : IDisposable
         }
     }
 
-    public int SealedSegmentCount
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _sealed.Count + _sealedNonTemporal.Count;
-            }
-        }
-    }
-
     /// <summary>Bytes a new segment could still take from the budget, plus the free pool, in segments.</summary>
     public long FreeBytes(MemoryBudget budget)
     {
@@ -300,31 +289,6 @@ internal sealed unsafe class LocalHeap : IDisposable
             for (int i = 0; i < _open.Length; i++)
             {
                 SealLocked(ref _open[i]);
-            }
-        }
-    }
-
-    /// <summary>Walks every live object header of every segment (caller excludes concurrent evacuation).</summary>
-    public void ForEachLiveObject(Action<Segment, nint> visit)
-    {
-        List<Segment> all;
-        lock (_lock)
-        {
-            all = [.. _byBase.Values];
-        }
-
-        foreach (Segment segment in all)
-        {
-            int top = Volatile.Read(ref segment.Top);
-            for (int offset = 0; offset < top;)
-            {
-                ObjectHeader* header = (ObjectHeader*)(segment.Base + offset);
-                if (header->Back != null)
-                {
-                    visit(segment, (nint)header);
-                }
-
-                offset += ObjectHeader.Footprint(header->DataSize);
             }
         }
     }
