@@ -277,8 +277,20 @@ public sealed unsafe partial class FarMemoryRuntime
     /// Returns how many steps of the stream it covered (all of <paramref name="count"/> unless the
     /// heap ran out of room), so the caller can resume from there.
     /// </summary>
-    internal int Prefetch(FarStructure structure, long first, long stride, int count, bool nonTemporal)
+    internal int Prefetch(FarStructure structure, long first, long stride, int count, bool nonTemporal) =>
+        Prefetch(structure, new StridedIds(first, stride, count), nonTemporal);
+
+    /// <summary>
+    /// Like the strided overload, for any list of object ids (a multi-get's misses): one batched
+    /// read in the background for those that are far and not already on their way.
+    /// </summary>
+    internal int Prefetch(FarStructure structure, ReadOnlySpan<long> ids, bool nonTemporal) =>
+        Prefetch(structure, new ListedIds(ids), nonTemporal);
+
+    private int Prefetch<TIds>(FarStructure structure, TIds ids, bool nonTemporal)
+        where TIds : IObjectIds, allows ref struct
     {
+        int count = ids.Count;
         if (Volatile.Read(ref _disposed) != 0 || structure.IsDisposed)
         {
             return 0;
@@ -294,7 +306,7 @@ public sealed unsafe partial class FarMemoryRuntime
         {
             for (int k = 0; k < count; k++, covered++)
             {
-                long id = first + (k * stride);
+                long id = ids[k];
                 if ((ulong)id >= (ulong)structure.Table.Count)
                 {
                     break;

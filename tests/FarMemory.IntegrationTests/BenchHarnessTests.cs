@@ -15,6 +15,7 @@ public class BenchHarnessTests
         { "loopback", ["raw-socket", "farmemory"] },
         { "deref", ["all-local", "farmemory"] },
         { "scan", ["all-local", "farmemory", "paged-clock", "paged-second-chance"] },
+        { "web", ["all-local", "farmemory", "paged-clock", "paged-second-chance"] },
         { "evacuation", ["farmemory", "farmemory-sync"] },
         { "eviction", ["farmemory", "clock", "lru", "second-chance", "belady-min"] },
     };
@@ -46,7 +47,12 @@ public class BenchHarnessTests
         string harness = Path.Combine(root, "benchmarks", "FarMemory.Bench", "bin", "Release", "net10.0", "FarMemory.Bench.dll");
         Assert.True(File.Exists(harness), $"build the solution in Release first ({harness})");
         string json = Path.Combine(Path.GetTempPath(), $"farmemory-{workload}-{Guid.NewGuid():N}.json");
-        string args = workload == "scan" ? "--size 16m" : workload == "deref" ? "--size 16m" : "";
+        string args = workload switch
+        {
+            "scan" or "deref" => "--size 16m",
+            "web" => "--size 24m --requests 1500",
+            _ => "",
+        };
         (int exit, string output) = Run("dotnet", $"\"{harness}\" {workload} --quick {args} --json \"{json}\"", TimeSpan.FromMinutes(3));
         Assert.True(exit == 0, output);
 

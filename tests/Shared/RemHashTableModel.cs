@@ -21,10 +21,11 @@ internal static class RemHashTableModel
         Remove,
         Get,
         Contains,
+        GetMany,
     }
 
     public static readonly Gen<(Kind Kind, int Key, long Value)> GenOp =
-        Gen.Select(Gen.Frequency((5, Gen.Const(Kind.Put)), (2, Gen.Const(Kind.Remove)), (4, Gen.Const(Kind.Get)), (1, Gen.Const(Kind.Contains))), Gen.Int[0, KeySpace - 1], Gen.Long, (k, key, v) => (k, key, v));
+        Gen.Select(Gen.Frequency((5, Gen.Const(Kind.Put)), (2, Gen.Const(Kind.Remove)), (4, Gen.Const(Kind.Get)), (1, Gen.Const(Kind.Contains)), (1, Gen.Const(Kind.GetMany))), Gen.Int[0, KeySpace - 1], Gen.Long, (k, key, v) => (k, key, v));
 
     public static readonly Gen<(int Stripes, (Kind Kind, int Key, long Value)[] Ops)> GenCase =
         Gen.Select(Gen.OneOf(1, 4, 16), GenOp.Array[1, 6000], (s, ops) => (s, ops));
@@ -67,6 +68,9 @@ internal static class RemHashTableModel
                 case Kind.Contains:
                     Assert.Equal(model.ContainsKey(key), table.ContainsKey(key, scope));
                     break;
+                case Kind.GetMany:
+                    CheckGetMany(table, model, key, scope);
+                    break;
             }
 
             Assert.Equal(model.Count, table.Count);
@@ -83,5 +87,29 @@ internal static class RemHashTableModel
         }
 
         return runtime.GetStats().Evictions;
+    }
+
+    /// <summary>A 32-key multi-get (keys <paramref name="first"/>, +7, +14, ...) against the model.</summary>
+    private static void CheckGetMany(RemHashTable<int, long> table, Dictionary<int, long> model, int first, scoped in DerefScope scope)
+    {
+        Span<int> keys = stackalloc int[32];
+        Span<long> values = stackalloc long[32];
+        Span<bool> found = stackalloc bool[32];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            keys[i] = (first + (7 * i)) % KeySpace;
+        }
+
+        int hits = table.TryGetMany(keys, values, found, scope);
+        int expectedHits = 0;
+        for (int i = 0; i < keys.Length; i++)
+        {
+            bool present = model.TryGetValue(keys[i], out long expected);
+            expectedHits += present ? 1 : 0;
+            Assert.Equal(present, found[i]);
+            Assert.Equal(expected, values[i]);
+        }
+
+        Assert.Equal(expectedHits, hits);
     }
 }

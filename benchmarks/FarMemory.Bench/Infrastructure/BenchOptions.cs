@@ -25,6 +25,18 @@ internal sealed class BenchOptions
     /// <summary>For <c>eviction --trace</c>: frames (objects) of local capacity.</summary>
     public int? Frames { get; private set; }
 
+    /// <summary>For <c>web</c> and <c>kv</c>: worker threads issuing requests (the same for every system).</summary>
+    public int? Workers { get; private set; }
+
+    /// <summary>For <c>web</c> and <c>kv</c>: measured requests (operations) per system.</summary>
+    public int? Requests { get; private set; }
+
+    /// <summary>For <c>web</c> and <c>kv</c>: zipf skew of key choice.</summary>
+    public double? Skew { get; private set; }
+
+    /// <summary>For <c>web</c>: bytes of one value.</summary>
+    public int? ValueSize { get; private set; }
+
     public static BenchOptions Parse(string[] args)
     {
         var options = new BenchOptions();
@@ -60,6 +72,18 @@ internal sealed class BenchOptions
                     break;
                 case "--frames":
                     options.Frames = int.Parse(Next(args, ref i, arg), CultureInfo.InvariantCulture);
+                    break;
+                case "--workers":
+                    options.Workers = int.Parse(Next(args, ref i, arg), CultureInfo.InvariantCulture);
+                    break;
+                case "--requests":
+                    options.Requests = int.Parse(Next(args, ref i, arg), CultureInfo.InvariantCulture);
+                    break;
+                case "--skew":
+                    options.Skew = double.Parse(Next(args, ref i, arg), CultureInfo.InvariantCulture);
+                    break;
+                case "--value-size":
+                    options.ValueSize = (int)ParseSize(Next(args, ref i, arg));
                     break;
                 default:
                     if (arg.StartsWith("--", StringComparison.Ordinal) || options.Workload.Length > 0)

@@ -111,6 +111,20 @@ internal sealed unsafe class GrowableObjectStore : IDisposable
         }
     }
 
+    /// <summary>Starts one batched background fetch of those of <paramref name="ids"/> that are far; never waits.</summary>
+    public void Prefetch(ReadOnlySpan<long> ids)
+    {
+        if (!ids.IsEmpty)
+        {
+            _runtime.Prefetch(_structure, ids, nonTemporal: false);
+        }
+    }
+
+    /// <summary>Whether object <paramref name="id"/> is far and not on its way in: worth asking for.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool IsFar(long id) =>
+        (Volatile.Read(ref *_table[id]) & (MetadataWord.Present | MetadataWord.Fetching | MetadataWord.Evacuating | MetadataWord.Remote)) == MetadataWord.Remote;
+
     /// <summary>
     /// Marks a no-longer-used object's contents as garbage so it never costs a far read or a write
     /// back again: an absent object forgets its far copy (its next use starts from zeros), a local

@@ -140,10 +140,16 @@ public sealed unsafe partial class RemArray<T> : IDisposable
     }
 
     /// <summary>The elements of object <paramref name="objectIndex"/> read-only, valid until the scope ends.</summary>
-    public ReadOnlySpan<T> GetReadOnlyObjectSpan(long objectIndex, scoped in DerefScope scope)
+    /// <param name="objectIndex">The object to read.</param>
+    /// <param name="scope">The scope the span is valid in.</param>
+    /// <param name="nonTemporal">
+    /// AIFM's non-temporal hint for a one-off read of a large object: it is not marked hot, and on a
+    /// miss it goes to a segment the evacuator empties first, so it does not push out the hot set.
+    /// </param>
+    public ReadOnlySpan<T> GetReadOnlyObjectSpan(long objectIndex, scoped in DerefScope scope, bool nonTemporal = false)
     {
         CheckObject(objectIndex);
-        return new ReadOnlySpan<T>(Pinned(objectIndex, write: false, in scope), ObjectLength(objectIndex));
+        return new ReadOnlySpan<T>(Pinned(objectIndex, write: false, in scope, out _, nonTemporal), ObjectLength(objectIndex));
     }
 
     /// <summary>Copies <paramref name="destination"/>.Length elements starting at <paramref name="start"/>, an object at a time.</summary>

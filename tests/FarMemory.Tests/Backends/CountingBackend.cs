@@ -50,8 +50,16 @@ internal sealed class CountingBackend : IFarMemoryBackend
     public ValueTask<bool> RemoveAsync(FarObjectKey key, CancellationToken cancellationToken = default) =>
         _inner.RemoveAsync(key, cancellationToken);
 
-    public ValueTask ReadBatchAsync(ReadOnlyMemory<FarObjectKey> keys, ReadOnlyMemory<Memory<byte>> destinations, Memory<int> lengths, CancellationToken cancellationToken = default) =>
-        _inner.ReadBatchAsync(keys, destinations, lengths, cancellationToken);
+    public ValueTask ReadBatchAsync(ReadOnlyMemory<FarObjectKey> keys, ReadOnlyMemory<Memory<byte>> destinations, Memory<int> lengths, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _readBatches);
+        return _inner.ReadBatchAsync(keys, destinations, lengths, cancellationToken);
+    }
+
+    /// <summary>Batched reads asked for (each is one round trip on a real backend).</summary>
+    public int ReadBatches => Volatile.Read(ref _readBatches);
+
+    private int _readBatches;
 
     public ValueTask WriteBatchAsync(ReadOnlyMemory<FarObjectKey> keys, ReadOnlyMemory<ReadOnlyMemory<byte>> sources, CancellationToken cancellationToken = default) =>
         FailWrites ? throw new IOException("injected write failure") : _inner.WriteBatchAsync(keys, sources, cancellationToken);

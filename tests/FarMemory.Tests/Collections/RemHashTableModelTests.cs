@@ -160,6 +160,42 @@ public class RemHashTableModelTests
         await CollectionMemory.AssertAllFreedAsync(runtime, backend);
     }
 
+    /// <summary>
+    /// A multi-get of far pairs asks for them in one batched read, not one read each: the point of
+    /// the method (a request's k misses cost one round trip).
+    /// </summary>
+    [Fact]
+    public void TryGetManyFetchesFarPairsInOneBatch()
+    {
+        var backend = new Backends.CountingBackend();
+        using FarMemoryRuntime runtime = CollectionMemory.CreateRuntime(KeySpace, backend: backend, localIndexBytes: IndexSlack);
+        using RemHashTable<int, long> table = runtime.CreateHashTable<int, long>();
+        using (DerefScope scope = runtime.EnterScope())
+        {
+            for (int key = 0; key < KeySpace / 2; key++)
+            {
+                table.Put(key, key * 5L, scope);
+            }
+        }
+
+        // The first keys went far long ago: the budget holds a few hundred pairs.
+        int[] keys = Enumerable.Range(0, 32).Select(i => i * 3).ToArray();
+        long[] values = new long[keys.Length];
+        bool[] found = new bool[keys.Length];
+        int singleReadsBefore = backend.Reads.Values.Sum();
+        int batchesBefore = backend.ReadBatches;
+        using (DerefScope scope = runtime.EnterScope())
+        {
+            Assert.Equal(keys.Length, table.TryGetMany(keys, values, found, scope));
+        }
+
+        Assert.All(found, Assert.True);
+        Assert.Equal(keys.Select(k => k * 5L), values);
+        Assert.True(backend.ReadBatches > batchesBefore, "the far pairs must be asked for in a batch");
+        int singleReads = backend.Reads.Values.Sum() - singleReadsBefore;
+        Assert.True(singleReads <= 2, $"{singleReads} pairs were still fetched one at a time");
+    }
+
     public readonly record struct Twin(long A, long B);
 
     /// <summary>A 64-byte value whose lanes a writer always sets together.</summary>
