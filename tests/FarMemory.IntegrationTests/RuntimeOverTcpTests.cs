@@ -24,7 +24,7 @@ public class RuntimeOverTcpTests
         await using FarMemoryServer server = await Servers.StartAsync();
         await using TcpFarMemoryBackend backend = await TcpFarMemoryBackend.ConnectAsync(server.EndPoint);
         long evictions = 0;
-        RemHashTableModel.GenCase.Sample(c => evictions += RemHashTableModel.Run(c.Stripes, c.Ops, backend), iter: 10, threads: 1);
+        RemHashTableModel.GenCase.Sample(c => evictions += RemHashTableModel.Run(c.Stripes, c.Ops, backend), iter: 25, threads: 1);
         Assert.True(evictions > 0, "the model check must exercise eviction");
         Assert.Equal(0, server.StoredBytes);
     }

@@ -37,6 +37,12 @@ internal sealed class BenchOptions
     /// <summary>For <c>web</c>: bytes of one value.</summary>
     public int? ValueSize { get; private set; }
 
+    /// <summary>Only these systems (all when empty): to look at one system closely, e.g. under a profiler.</summary>
+    public HashSet<string> Systems { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Whether <paramref name="system"/> is to run.</summary>
+    public bool Runs(string system) => Systems.Count == 0 || Systems.Contains(system);
+
     public static BenchOptions Parse(string[] args)
     {
         var options = new BenchOptions();
@@ -72,6 +78,9 @@ internal sealed class BenchOptions
                     break;
                 case "--frames":
                     options.Frames = int.Parse(Next(args, ref i, arg), CultureInfo.InvariantCulture);
+                    break;
+                case "--systems":
+                    options.Systems.UnionWith(Next(args, ref i, arg).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
                     break;
                 case "--workers":
                     options.Workers = int.Parse(Next(args, ref i, arg), CultureInfo.InvariantCulture);

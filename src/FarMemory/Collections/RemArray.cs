@@ -152,6 +152,22 @@ public sealed unsafe partial class RemArray<T> : IDisposable
         return new ReadOnlySpan<T>(Pinned(objectIndex, write: false, in scope, out _, nonTemporal), ObjectLength(objectIndex));
     }
 
+    /// <summary>
+    /// Starts fetching object <paramref name="objectIndex"/> in the background if it is far, and
+    /// returns without waiting: an app that knows what it reads next (the next request's value)
+    /// overlaps the round trip with the work it does now. <paramref name="nonTemporal"/> as for
+    /// <see cref="GetReadOnlyObjectSpan"/>.
+    /// </summary>
+    public void Prefetch(long objectIndex, bool nonTemporal = false)
+    {
+        CheckObject(objectIndex);
+        ulong w = Volatile.Read(ref _words[objectIndex]);
+        if ((w & (MetadataWord.Present | MetadataWord.Fetching | MetadataWord.Evacuating | MetadataWord.Remote)) == MetadataWord.Remote)
+        {
+            _runtime.Prefetch(_structure, objectIndex, 1, 1, nonTemporal);
+        }
+    }
+
     /// <summary>Copies <paramref name="destination"/>.Length elements starting at <paramref name="start"/>, an object at a time.</summary>
     public void CopyTo(long start, Span<T> destination)
     {

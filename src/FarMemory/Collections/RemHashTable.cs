@@ -182,24 +182,18 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
     public bool ContainsKey(TKey key, scoped in DerefScope scope) => TryGet(key, out _, in scope);
 
     /// <summary>
-    /// Looks up many keys at once: <paramref name="values"/>[i] and <paramref name="found"/>[i] get
-    /// the result for <paramref name="keys"/>[i] (default and false when absent); returns how many
-    /// were found. The pairs that are far are fetched with one batched read before the lookups, so
-    /// a request that needs k far pairs waits about one round trip instead of k.
+    /// Starts fetching the far pairs of <paramref name="keys"/> with one batched read and returns
+    /// without waiting, so that lookups issued later (say, for the next request, after this one's
+    /// compute) find them local. Pairs already local or on their way cost nothing.
     /// </summary>
     /// <remarks>
     /// The batch is a hint gathered from the index without locks: a pair moved or replaced in
-    /// between only costs a wasted transfer or an ordinary miss, never a wrong result, since every
-    /// key is then looked up by <see cref="TryGet"/>. Reading the buckets is safe because the scope
-    /// is active and does not park while gathering, so no resize can free them meanwhile.
+    /// between only costs a wasted transfer or an ordinary miss later, never a wrong result.
+    /// Reading the buckets is safe because the scope is active and does not park while gathering,
+    /// so no resize can free them meanwhile.
     /// </remarks>
-    public int TryGetMany(ReadOnlySpan<TKey> keys, Span<TValue> values, Span<bool> found, scoped in DerefScope scope)
+    public void Prefetch(ReadOnlySpan<TKey> keys, scoped in DerefScope scope)
     {
-        if (values.Length < keys.Length || found.Length < keys.Length)
-        {
-            throw new ArgumentException("values and found must be at least as long as keys.");
-        }
-
         if (!scope.IsActive)
         {
             scope.ThrowIfInactive();
@@ -233,11 +227,23 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
             }
         }
 
-        if (farCount > 1)
+        _store.Prefetch(far[..farCount]);
+    }
+
+    /// <summary>
+    /// Looks up many keys at once: <paramref name="values"/>[i] and <paramref name="found"/>[i] get
+    /// the result for <paramref name="keys"/>[i] (default and false when absent); returns how many
+    /// were found. The pairs that are far are fetched with one batched read before the lookups (see
+    /// <see cref="Prefetch"/>), so a request that needs k far pairs waits about one round trip instead of k.
+    /// </summary>
+    public int TryGetMany(ReadOnlySpan<TKey> keys, Span<TValue> values, Span<bool> found, scoped in DerefScope scope)
+    {
+        if (values.Length < keys.Length || found.Length < keys.Length)
         {
-            _store.Prefetch(far[..farCount]);
+            throw new ArgumentException("values and found must be at least as long as keys.");
         }
 
+        Prefetch(keys, in scope);
         int hits = 0;
         for (int i = 0; i < keys.Length; i++)
         {

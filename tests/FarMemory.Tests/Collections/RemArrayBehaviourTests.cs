@@ -45,6 +45,51 @@ public class RemArrayBehaviourTests
         Assert.Equal(Enumerable.Range(0, Threads).Select(i => 100L + i), results);
     }
 
+    /// <summary>
+    /// An explicit prefetch brings a far object in with a batched read in the background, so the
+    /// later dereference finds it without a demand read of its own, and a non-temporal read of it
+    /// leaves it cold.
+    /// </summary>
+    [Fact]
+    public void PrefetchBringsAFarObjectInAhead()
+    {
+        var backend = new CountingBackend();
+        using FarMemoryRuntime runtime = TinyRuntime.Create(4096, segments: 4, backend);
+        using RemArray<long> array = runtime.CreateArray<long>(4096 * 8, 8);
+        array.CopyFrom(Enumerable.Range(0, 8).Select(i => 100L + i).ToArray(), 0);
+        for (long o = 1; o < array.ObjectCount; o++)
+        {
+            array.CopyFrom(new long[] { o }, o * 8);
+        }
+
+        var key = new FarObjectKey(array.StructureId, 0);
+        Assert.False(backend.Reads.ContainsKey(key));
+        int batches = backend.ReadBatches;
+
+        // A prefetch never evicts: it is dropped while the heap has no free room, so ask until the
+        // evacuator has made some (it keeps a reserve free).
+        Assert.True(SpinWait.SpinUntil(
+            () =>
+            {
+                array.Prefetch(0, nonTemporal: true);
+                return backend.ReadBatches > batches;
+            },
+            TimeSpan.FromSeconds(20)));
+        Assert.Equal(batches + 1, backend.ReadBatches);
+
+        using (DerefScope scope = runtime.EnterScope())
+        {
+            Assert.Equal(Enumerable.Range(0, 8).Select(i => 100L + i), array.GetReadOnlyObjectSpan(0, scope, nonTemporal: true).ToArray());
+
+            // Pinned by the span while the scope is open, so it is local: nothing to ask for.
+            array.Prefetch(0);
+            Assert.Equal(batches + 1, backend.ReadBatches);
+        }
+
+        Assert.False(backend.Reads.ContainsKey(key), "the prefetched object was read again on demand");
+        Assert.Throws<ArgumentOutOfRangeException>(() => array.Prefetch(array.ObjectCount));
+    }
+
     [Fact]
     public async Task DisposeFreesLocalAndFarMemory()
     {

@@ -12,7 +12,7 @@ namespace FarMemory.Bench.Workloads.Web;
 /// value, on a far-memory server over TCP. A request's 32 lookups go as one multi-get (its far pairs
 /// in one batched read), and the value is read non-temporally and encrypted inside a short scope.
 /// </summary>
-internal sealed class FarMemoryWebSystem(IFarMemoryBackend backend, double ratio, long indexBytes) : WebSystem
+internal sealed class FarMemoryWebSystem(IFarMemoryBackend backend, double ratio, long indexBytes, bool lookahead = true) : WebSystem
 {
     /// <summary>FarMemory's per-object header in the local heap.</summary>
     private const int HeaderBytes = 24;
@@ -21,7 +21,7 @@ internal sealed class FarMemoryWebSystem(IFarMemoryBackend backend, double ratio
     private RemHashTable<WebKey, int>? _table;
     private RemArray<byte>? _values;
 
-    public override string Name => "farmemory";
+    public override string Name => lookahead ? "farmemory" : "farmemory-in-order";
 
     public override long BudgetBytes => _runtime?.BudgetBytes ?? 0;
 
@@ -62,37 +62,109 @@ internal sealed class FarMemoryWebSystem(IFarMemoryBackend backend, double ratio
         }
     }
 
-    public override WorkerResult RunWorker(WebRun run)
+    public override WorkerResult RunWorker(WebRun run) => lookahead ? RunPipelined(run) : RunInOrder(run);
+
+    /// <summary>One request at a time: each waits for its keys' batch and then for its value.</summary>
+    private WorkerResult RunInOrder(WebRun run)
     {
-        FarMemoryRuntime runtime = _runtime!;
-        RemHashTable<WebKey, int> table = _table!;
-        RemArray<byte> values = _values!;
         using var compute = new RequestCompute(run.Spec.ValueSize);
         Span<WebKey> keys = stackalloc WebKey[WebSpec.LookupsPerRequest];
-        Span<int> found = stackalloc int[WebSpec.LookupsPerRequest];
-        Span<bool> present = stackalloc bool[WebSpec.LookupsPerRequest];
         ulong checksum = 0;
         while (run.TryNext(out long r))
         {
             run.Spec.DrawKeys(run.Seed, r, keys);
             long index;
-            using (DerefScope scope = runtime.EnterScope())
+            using (DerefScope scope = _runtime!.EnterScope())
             {
-                table.TryGetMany(keys, found, present, scope);
-                int sum = 0;
-                foreach (int v in found)
-                {
-                    sum += v;
-                }
-
-                index = run.Spec.ValueIndex(sum);
-                compute.Encrypt(values.GetReadOnlyObjectSpan(index, scope, nonTemporal: true));
+                index = Lookup(run.Spec, keys, in scope);
+                compute.Encrypt(_values!.GetReadOnlyObjectSpan(index, scope, nonTemporal: true));
             }
 
             checksum += Finish(compute, r, index);
         }
 
         return new WorkerResult(checksum, compute.OutputBytes);
+    }
+
+    /// <summary>
+    /// A worker that knows its next requests (as a server with a queue does) overlaps their far
+    /// reads with this request's compute: the keys of the request after next and the value of the
+    /// next one are on their way while it encrypts and compresses, so a miss rarely blocks it.
+    /// </summary>
+    private WorkerResult RunPipelined(WebRun run)
+    {
+        using var compute = new RequestCompute(run.Spec.ValueSize);
+        WebSpec spec = run.Spec;
+        Span<WebKey> nextKeys = stackalloc WebKey[WebSpec.LookupsPerRequest];
+        Span<WebKey> laterKeys = stackalloc WebKey[WebSpec.LookupsPerRequest];
+        ulong checksum = 0;
+
+        // current: value index known and its fetch started; next: keys' fetch started.
+        long current = -1, currentIndex = -1, next = -1;
+        if (run.TryNext(out long first))
+        {
+            spec.DrawKeys(run.Seed, first, nextKeys);
+            using DerefScope scope = _runtime!.EnterScope();
+            currentIndex = Lookup(spec, nextKeys, in scope);
+            _values!.Prefetch(currentIndex, nonTemporal: true);
+            current = first;
+            if (run.TryNext(out next))
+            {
+                spec.DrawKeys(run.Seed, next, nextKeys);
+                _table!.Prefetch(nextKeys, scope);
+            }
+            else
+            {
+                next = -1;
+            }
+        }
+
+        while (current >= 0)
+        {
+            long processed = current, processedIndex = currentIndex;
+            long nextIndex = -1;
+            using (DerefScope scope = _runtime!.EnterScope())
+            {
+                if (!run.TryNext(out long later))
+                {
+                    later = -1;
+                }
+
+                if (later >= 0)
+                {
+                    spec.DrawKeys(run.Seed, later, laterKeys);
+                    _table!.Prefetch(laterKeys, scope);
+                }
+
+                if (next >= 0)
+                {
+                    nextIndex = Lookup(spec, nextKeys, in scope);
+                    _values!.Prefetch(nextIndex, nonTemporal: true);
+                }
+
+                compute.Encrypt(_values!.GetReadOnlyObjectSpan(processedIndex, scope, nonTemporal: true));
+                laterKeys.CopyTo(nextKeys);
+                (current, currentIndex, next) = (next, nextIndex, later);
+            }
+
+            checksum += Finish(compute, processed, processedIndex);
+        }
+
+        return new WorkerResult(checksum, compute.OutputBytes);
+    }
+
+    private long Lookup(WebSpec spec, ReadOnlySpan<WebKey> keys, scoped in DerefScope scope)
+    {
+        Span<int> found = stackalloc int[WebSpec.LookupsPerRequest];
+        Span<bool> present = stackalloc bool[WebSpec.LookupsPerRequest];
+        _table!.TryGetMany(keys, found, present, scope);
+        int sum = 0;
+        foreach (int v in found)
+        {
+            sum += v;
+        }
+
+        return spec.ValueIndex(sum);
     }
 
     public override SystemCounters ReadCounters()

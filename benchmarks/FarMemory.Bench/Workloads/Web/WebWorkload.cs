@@ -22,15 +22,34 @@ internal static class WebWorkload
         double[] ratios = options.LocalRatios.Count > 0 ? [.. options.LocalRatios] : options.Quick ? [0.25] : [1, 0.5, 0.25, 0.125];
         var report = new BenchReport { Workload = "web", SizeBytes = spec.DataBytes };
         using var server = new FarServer(options, 3 * spec.DataBytes);
-        long indexBytes = MeasureIndexBytes(spec);
+        long indexBytes = options.Runs("farmemory") || options.Runs("farmemory-in-order") ? MeasureIndexBytes(spec) : 0;
         var systems = new JsonObject();
 
         foreach (double ratio in ratios)
         {
-            report.Results.Add(Measure(new AllLocalWebSystem(), spec, ratio, systems));
-            report.Results.Add(Measure(new FarMemoryWebSystem(await server.ConnectAsync(), ratio, indexBytes), spec, ratio, systems));
-            report.Results.Add(Measure(new PagedWebSystem(await server.ConnectAsync(), ratio, "clock"), spec, ratio, systems));
-            report.Results.Add(Measure(new PagedWebSystem(await server.ConnectAsync(), ratio, "second-chance"), spec, ratio, systems));
+            if (options.Runs("all-local"))
+            {
+                report.Results.Add(Measure(new AllLocalWebSystem(), spec, ratio, systems));
+            }
+
+            if (options.Runs("farmemory"))
+            {
+                report.Results.Add(Measure(new FarMemoryWebSystem(await server.ConnectAsync(), ratio, indexBytes), spec, ratio, systems));
+            }
+
+            // Opt-in: FarMemory without the lookahead, to see what overlapping buys.
+            if (options.Systems.Contains("farmemory-in-order"))
+            {
+                report.Results.Add(Measure(new FarMemoryWebSystem(await server.ConnectAsync(), ratio, indexBytes, lookahead: false), spec, ratio, systems));
+            }
+
+            foreach (string policy in new[] { "clock", "second-chance" })
+            {
+                if (options.Runs($"paged-{policy}"))
+                {
+                    report.Results.Add(Measure(new PagedWebSystem(await server.ConnectAsync(), ratio, policy), spec, ratio, systems));
+                }
+            }
         }
 
         report.Extra["zipf"] = spec.Skew;
