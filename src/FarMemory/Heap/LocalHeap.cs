@@ -189,6 +189,19 @@ internal sealed unsafe class LocalHeap : IDisposable
                 return null;
             }
 
+            // The penalty decays each time a kept segment is passed over, so it is tried again a few
+            // rounds later instead of sitting in the window for ever with its objects stuck local.
+            seen = 0;
+            for (LinkedListNode<Segment>? node = _sealed.First; node != null && seen < Window; node = node.Next)
+            {
+                if (node != best && node.Value.TimesKept > 0 && node.Value.State == SegmentState.Sealed)
+                {
+                    node.Value.TimesKept--;
+                }
+
+                seen++;
+            }
+
             _sealed.Remove(best);
             best.Value.State = SegmentState.Evacuating;
             return best.Value;
