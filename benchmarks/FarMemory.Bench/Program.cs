@@ -1,6 +1,7 @@
 using FarMemory.Bench.Infrastructure;
 using FarMemory.Bench.Reporting;
 using FarMemory.Bench.Workloads;
+using FarMemory.Bench.Workloads.Kv;
 using FarMemory.Bench.Workloads.Web;
 
 if (args.Length > 0 && args[0] == "echo-server")
@@ -34,6 +35,9 @@ switch (options.Workload)
     case "web":
         report = await WebWorkload.RunAsync(options);
         break;
+    case "kv":
+        report = await KvWorkload.RunAsync(options);
+        break;
     case "hashtable":
         report = await HashTableWorkload.RunAsync(options);
         break;
@@ -44,7 +48,7 @@ switch (options.Workload)
         report = await EvacuationWorkload.RunAsync(options);
         break;
     default:
-        Console.Error.WriteLine($"Unknown workload '{options.Workload}'. Available: loopback, deref, scan, web, evacuation, eviction, hashtable.");
+        Console.Error.WriteLine($"Unknown workload '{options.Workload}'. Available: loopback, deref, scan, web, kv, evacuation, eviction, hashtable.");
         Console.Error.WriteLine("Usage: dotnet run -c Release --project benchmarks/FarMemory.Bench -- <workload> [--quick] [--json PATH] [--size BYTES] [--local-ratio R[,R...]] [--server host:port]");
         return 2;
 }

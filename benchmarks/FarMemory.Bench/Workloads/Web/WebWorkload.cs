@@ -11,8 +11,10 @@ namespace FarMemory.Bench.Workloads.Web;
 /// <summary>
 /// AIFM's synthetic web front-end (see <see cref="WebSpec"/>) served by every system at each local
 /// ratio: all in the GC heap, FarMemory, and the same flat layout under demand paging with Clock
-/// and the second-chance list. Every system runs the same warm-up and measured request streams
-/// with the same workers and must produce the same checksum.
+/// and the second-chance list; then the peers a .NET developer would use without a far-memory
+/// library: a <c>MemoryCache</c> in front of redis, and FASTER KV with its log on a file. Every
+/// system runs the same warm-up and measured request streams with the same workers and must
+/// produce the same checksum.
 /// </summary>
 internal static class WebWorkload
 {
@@ -24,6 +26,8 @@ internal static class WebWorkload
         using var server = new FarServer(options, 3 * spec.DataBytes);
         long indexBytes = MeasureIndexBytes(spec);
         var systems = new JsonObject();
+        var skipped = new JsonObject();
+        using RedisServer? redis = RedisServer.StartOrSkip(skipped, "memorycache-redis");
 
         foreach (double ratio in ratios)
         {
@@ -31,6 +35,12 @@ internal static class WebWorkload
             report.Results.Add(Measure(new FarMemoryWebSystem(await server.ConnectAsync(), ratio, indexBytes), spec, ratio, systems));
             report.Results.Add(Measure(new PagedWebSystem(await server.ConnectAsync(), ratio, "clock"), spec, ratio, systems));
             report.Results.Add(Measure(new PagedWebSystem(await server.ConnectAsync(), ratio, "second-chance"), spec, ratio, systems));
+            if (redis != null)
+            {
+                report.Results.Add(Measure(new MemoryCacheRedisWebSystem(redis, ratio), spec, ratio, systems));
+            }
+
+            report.Results.Add(Measure(new FasterKvWebSystem(ratio), spec, ratio, systems));
         }
 
         report.Extra["zipf"] = spec.Skew;
@@ -44,6 +54,10 @@ internal static class WebWorkload
         report.Extra["workers"] = spec.Workers;
         report.Extra["compute"] = "AES-256-CBC encrypt, then DeflateStream(Fastest), per request";
         report.Extra["systems"] = systems;
+        if (skipped.Count > 0)
+        {
+            report.Extra["skipped"] = skipped;
+        }
         return report;
     }
 

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using FarMemory.Bench.Infrastructure;
+using FarMemory.Bench.Reporting;
+using FarMemory.Bench.Workloads.Web;
+using FarMemory.Collections;
+using FarMemory.Scopes;
+
+namespace FarMemory.Bench.Workloads.Kv;
+
+/// <summary>
+/// A key-value store under a zipf(0.99) 95/5 get/put mix with 8-byte keys and 64-byte values
+/// (see <see cref="KvSpec"/>), served at each local ratio by: all in the GC heap, FarMemory's
+/// <see cref="RemHashTable{TKey, TValue}"/>, a <c>MemoryCache</c> in front of redis, and FASTER KV
+/// with its log on a file. Every system runs the same warm-up and measured operations with the
+/// same workers and must produce the same checksum.
+/// </summary>
+internal static class KvWorkload
+{
+    public static async Task<BenchReport> RunAsync(BenchOptions options)
+    {
+        KvSpec spec = KvSpec.From(options);
+        double[] ratios = options.LocalRatios.Count > 0 ? [.. options.LocalRatios] : options.Quick ? [0.25] : [1, 0.5, 0.25];
+        var report = new BenchReport { Workload = "kv", SizeBytes = spec.DataBytes };
+        using var server = new FarServer(options, 3 * spec.DataBytes);
+        var systems = new JsonObject();
+        var skipped = new JsonObject();
+        using RedisServer? redis = RedisServer.StartOrSkip(skipped, "memorycache-redis");
+        long indexBytes = MeasureIndexBytes(spec);
+
+        foreach (double ratio in ratios)
+        {
+            report.Results.Add(Measure(new AllLocalKvSystem(), spec, ratio, systems));
+            report.Results.Add(Measure(new FarMemoryKvSystem(await server.ConnectAsync(), ratio, indexBytes), spec, ratio, systems));
+            if (redis != null)
+            {
+                report.Results.Add(Measure(new MemoryCacheRedisKvSystem(redis, ratio), spec, ratio, systems));
+            }
+
+            report.Results.Add(Measure(new FasterKvSystem(ratio), spec, ratio, systems));
+        }
+
+        report.Extra["zipf"] = spec.Skew;
+        report.Extra["mix"] = new JsonObject { ["get"] = 1 - KvSpec.PutFraction, ["put"] = KvSpec.PutFraction };
+        report.Extra["keyBytes"] = sizeof(long);
+        report.Extra["valueBytes"] = Value64.Size;
+        report.Extra["keys"] = spec.Keys;
+        report.Extra["operations"] = spec.Operations;
+        report.Extra["warmupOperations"] = spec.Warmup;
+        report.Extra["workers"] = spec.Workers;
+        report.Extra["partitioning"] = "worker w owns the keys with key % workers == w, each with its own zipf, so results do not depend on scheduling";
+        report.Extra["systems"] = systems;
+        if (skipped.Count > 0)
+        {
+            report.Extra["skipped"] = skipped;
+        }
+
+        return report;
+    }
+
+    private static BenchResult Measure(KvSystem system, KvSpec spec, double ratio, JsonObject systems)
+    {
+        using (system)
+        {
+            Console.Error.WriteLine($"kv: {system.Name} at local ratio {ratio.ToString(CultureInfo.InvariantCulture)}: loading");
+            system.Load(spec);
+            Run(system, spec, KvSpec.WarmupSeed, spec.Warmup);
+            SystemCounters before = system.ReadCounters();
+            var clock = Stopwatch.StartNew();
+            ulong checksum = Run(system, spec, KvSpec.MeasuredSeed, spec.Operations);
+            double seconds = clock.Elapsed.TotalSeconds;
+            SystemCounters after = system.ReadCounters();
+
+            var details = new JsonObject();
+            system.Describe(details);
+            systems[$"{system.Name}@{ratio.ToString(CultureInfo.InvariantCulture)}"] = details;
+            return new BenchResult
+            {
+                System = system.Name,
+                LocalRatio = ratio,
+                Throughput = spec.Operations / seconds,
+                Unit = "operations/s",
+                Seconds = seconds,
+                BytesFromFar = after.BytesFromFar - before.BytesFromFar,
+                BytesToFar = after.BytesToFar - before.BytesToFar,
+                LocalPeakBytes = after.LocalPeakBytes,
+                BudgetBytes = system.BudgetBytes,
+                Checksum = $"0x{checksum:X16}",
+            };
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="operations"/> split evenly over the workers, each on a thread of its own
+    /// over its own keys (see <see cref="KvSpec"/>); returns the sum of their checksums.
+    /// </summary>
+    private static ulong Run(KvSystem system, KvSpec spec, ulong seed, long operations)
+    {
+        long perWorker = operations / spec.Workers;
+        ulong[] checksums = new ulong[spec.Workers];
+        var failures = new Exception?[spec.Workers];
+        var threads = new Thread[spec.Workers];
+        for (int w = 0; w < spec.Workers; w++)
+        {
+            int worker = w;
+            threads[w] = new Thread(() =>
+            {
+                try
+                {
+                    checksums[worker] = RunWorker(system, spec, seed, worker, perWorker);
+                }
+                catch (Exception e)
+                {
+                    failures[worker] = e;
+                }
+            })
+            { IsBackground = true, Name = $"kv worker {w}" };
+            threads[w].Start();
+        }
+
+        foreach (Thread thread in threads)
+        {
+            thread.Join();
+        }
+
+        if (failures.FirstOrDefault(f => f != null) is Exception failure)
+        {
+            throw new InvalidOperationException($"{system.Name} failed: {failure.Message}", failure);
+        }
+
+        ulong checksum = 0;
+        foreach (ulong c in checksums)
+        {
+            checksum += c;
+        }
+
+        return checksum;
+    }
+
+    private static ulong RunWorker(KvSystem system, KvSpec spec, ulong seed, int worker, long operations)
+    {
+        using KvWorker access = system.CreateWorker();
+        ulong checksum = 0;
+        for (long j = 0; j < operations; j++)
+        {
+            (long number, bool put, long key) = spec.Operation(seed, worker, j, operations);
+            if (put)
+            {
+                access.Put(key, Value64.For(key, (ulong)number + 1));
+            }
+            else
+            {
+                checksum += KvSpec.Contribution(number, access.Get(key));
+            }
+        }
+
+        return checksum;
+    }
+
+    /// <summary>The hash index FarMemory keeps local for these keys, measured once on a throwaway in-process runtime.</summary>
+    private static long MeasureIndexBytes(KvSpec spec)
+    {
+        using var runtime = new FarMemoryRuntime(new FarMemoryOptions { LocalBudgetBytes = 4L << 30, BackgroundEvacuation = false });
+        using RemHashTable<long, Value64> table = runtime.CreateHashTable<long, Value64>(64);
+        using DerefScope scope = runtime.EnterScope();
+        for (long key = 0; key < spec.Keys; key++)
+        {
+            table.Put(key, default, scope);
+            if ((key & 1023) == 0)
+            {
+                scope.Renew();
+            }
+        }
+
+        return table.IndexBytes;
+    }
+}
