@@ -9,15 +9,15 @@ namespace FarMemory.Bench.Infrastructure;
 /// budget are left empty (<c>Log.SetEmptyPageCount</c>), as the peers were measured. Besides the
 /// pages that hold records, FASTER keeps the next tail page allocated ahead and up to four freed
 /// pages in a pool for reuse (its <c>Log.MemorySizeBytes</c> counts them), so the records get
-/// <see cref="HeldPages"/> fewer pages than the budget. Pages are 4 MiB, or smaller when the budget
-/// would hold fewer than <see cref="MinimumPages"/> of them (a quick run), so the log still evicts
-/// a small share at a time.
+/// <see cref="HeldPages"/> fewer pages than the budget. Pages are 4 MiB as the peers were measured,
+/// or smaller when the budget would hold fewer than <see cref="MinimumPages"/> of them, so those
+/// held pages stay a small share of the budget and the log evicts a small share at a time.
 /// </summary>
 internal readonly record struct FasterLogShape(long PageBytes, long MemoryBytes, int EmptyPages, int BudgetPages)
 {
     public const long MaximumPageBytes = 4L << 20;
 
-    public const int MinimumPages = 16;
+    public const int MinimumPages = 32;
 
     /// <summary>Pages FASTER holds besides those with records: the next tail page and its pool of four.</summary>
     public const int HeldPages = 1 + 4;
