@@ -220,9 +220,16 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
                     break;
                 }
 
-                if (bucket != Tombstone && (uint)(bucket >> 32) == tag && _store.IsFar(WordOf(bucket)) && farCount < MaxBatch)
+                // The first tag match is the key's pair but for a 32-bit tag collision, which only
+                // costs a wasted fetch; stopping there keeps the probe as short as a hit's.
+                if (bucket != Tombstone && (uint)(bucket >> 32) == tag)
                 {
-                    far[farCount++] = WordOf(bucket);
+                    if (_store.IsFar(WordOf(bucket)))
+                    {
+                        far[farCount++] = WordOf(bucket);
+                    }
+
+                    break;
                 }
             }
         }

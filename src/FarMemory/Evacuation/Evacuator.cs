@@ -64,6 +64,13 @@ internal sealed unsafe class Evacuator : IDisposable
     private long _lastSweep;
     private long _fetchedAtLastSweep;
     private long _fetchedAtLastVolumeSweep;
+
+    /// <summary>
+    /// When the hand may pass again. A sweep costs a random read of every object's word (a large
+    /// heap of small objects takes hundreds of milliseconds), so after each one the hand rests nine
+    /// times as long as it took: it never takes more than a tenth of a core, however big the heap.
+    /// </summary>
+    private long _sweepAllowedAt;
     private long _hotInWindow;
     private int _thrashingWindows;
 
@@ -177,7 +184,8 @@ internal sealed unsafe class Evacuator : IDisposable
             {
                 // Hotness means "touched since the hand last passed". When the heap turns over faster
                 // than the sweep interval, sweep by volume too, or everything would look hot.
-                if (Interlocked.Read(ref _counters.FetchedBytes) - _fetchedAtLastVolumeSweep > HeapCapacity / 4)
+                bool handRested = Stopwatch.GetTimestamp() >= _sweepAllowedAt;
+                if (handRested && Interlocked.Read(ref _counters.FetchedBytes) - _fetchedAtLastVolumeSweep > HeapCapacity / 4)
                 {
                     Sweep(endsWindow: false);
                 }
@@ -204,7 +212,7 @@ internal sealed unsafe class Evacuator : IDisposable
 
                 // The hand only matters when evictions are near: with the heap far from full, a sweep
                 // would just walk every object and turn the mutators' next touches into slow paths.
-                if (Stopwatch.GetElapsedTime(_lastSweep) >= interval)
+                if (Stopwatch.GetElapsedTime(_lastSweep) >= interval && Stopwatch.GetTimestamp() >= _sweepAllowedAt)
                 {
                     if (FreeFraction < 2 * _options.HighWatermark)
                     {
@@ -237,6 +245,7 @@ internal sealed unsafe class Evacuator : IDisposable
     /// </summary>
     private void Sweep(bool endsWindow)
     {
+        long started = Stopwatch.GetTimestamp();
         long hotBytes = 0;
         Gate.EnterReadLock();
         try
@@ -286,6 +295,8 @@ internal sealed unsafe class Evacuator : IDisposable
             Gate.ExitReadLock();
         }
 
+        long now = Stopwatch.GetTimestamp();
+        _sweepAllowedAt = now + ((now - started) * 9);
         long fetched = Interlocked.Read(ref _counters.FetchedBytes);
         _fetchedAtLastVolumeSweep = fetched;
         _hotInWindow += hotBytes;

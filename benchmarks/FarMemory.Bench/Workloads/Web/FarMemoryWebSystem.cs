@@ -138,7 +138,7 @@ internal sealed class FarMemoryWebSystem(IFarMemoryBackend backend, double ratio
 
                 if (next >= 0)
                 {
-                    nextIndex = Lookup(spec, nextKeys, in scope);
+                    nextIndex = LookupPrefetched(spec, nextKeys, in scope);
                     _values!.Prefetch(nextIndex, nonTemporal: true);
                 }
 
@@ -151,6 +151,19 @@ internal sealed class FarMemoryWebSystem(IFarMemoryBackend backend, double ratio
         }
 
         return new WorkerResult(checksum, compute.OutputBytes);
+    }
+
+    /// <summary>Lookups whose far pairs were asked for a request ago: plain gets, no second batch.</summary>
+    private long LookupPrefetched(WebSpec spec, ReadOnlySpan<WebKey> keys, scoped in DerefScope scope)
+    {
+        int sum = 0;
+        foreach (WebKey key in keys)
+        {
+            _table!.TryGet(key, out int v, scope);
+            sum += v;
+        }
+
+        return spec.ValueIndex(sum);
     }
 
     private long Lookup(WebSpec spec, ReadOnlySpan<WebKey> keys, scoped in DerefScope scope)
