@@ -9,7 +9,8 @@ namespace FarMemory.Bench.Workloads.Kv;
 
 /// <summary>
 /// FarMemory: a <see cref="RemHashTable{TKey, TValue}"/> of the pairs (index local, one far object
-/// per pair) on a far-memory server over TCP. Each get or put runs in its own short scope.
+/// per pair) on a far-memory server over TCP. Each get or put runs in its own short scope; the keys
+/// of the coming operations are fetched ahead in batches (<see cref="RemHashTable{TKey, TValue}.Prefetch"/>).
 /// </summary>
 internal sealed class FarMemoryKvSystem(IFarMemoryBackend backend, double ratio, long indexBytes) : KvSystem
 {
@@ -84,6 +85,13 @@ internal sealed class FarMemoryKvSystem(IFarMemoryBackend backend, double ratio,
         {
             using DerefScope scope = runtime.EnterScope();
             table.Put(key, value, scope);
+        }
+
+        /// <summary>The far pairs of the coming operations, in one batched background read.</summary>
+        public override void Upcoming(ReadOnlySpan<long> keys)
+        {
+            using DerefScope scope = runtime.EnterScope();
+            table.Prefetch(keys, scope);
         }
     }
 }

@@ -8,6 +8,14 @@ internal abstract class KvWorker : IDisposable
 
     public abstract void Put(long key, in Value64 value);
 
+    /// <summary>
+    /// Says which keys the next operations will touch (a server knows its queued requests); a
+    /// system that can fetch ahead does, the others ignore it. Never changes a result.
+    /// </summary>
+    public virtual void Upcoming(ReadOnlySpan<long> keys)
+    {
+    }
+
     /// <summary>Ends the worker's session and hands its counts to the system.</summary>
     public virtual void Dispose()
     {

@@ -138,12 +138,28 @@ internal static class KvWorkload
         return checksum;
     }
 
+    /// <summary>Operations per lookahead hint (see <see cref="KvWorker.Upcoming"/>): 32 to 64 operations ahead.</summary>
+    private const int LookaheadBatch = 32;
+
     private static ulong RunWorker(KvSystem system, KvSpec spec, ulong seed, int worker, long operations)
     {
         using KvWorker access = system.CreateWorker();
+        Span<long> upcoming = stackalloc long[LookaheadBatch];
         ulong checksum = 0;
         for (long j = 0; j < operations; j++)
         {
+            // Every batch, announce the keys of the batch after this one.
+            if (j % LookaheadBatch == 0)
+            {
+                int n = (int)Math.Clamp(operations - (j + LookaheadBatch), 0, LookaheadBatch);
+                for (int k = 0; k < n; k++)
+                {
+                    upcoming[k] = spec.Operation(seed, worker, j + LookaheadBatch + k, operations).Key;
+                }
+
+                access.Upcoming(upcoming[..n]);
+            }
+
             (long number, bool put, long key) = spec.Operation(seed, worker, j, operations);
             if (put)
             {
