@@ -17,6 +17,12 @@ internal sealed class FarMemoryWebSystem(IFarMemoryBackend backend, double ratio
     /// <summary>FarMemory's per-object header in the local heap.</summary>
     private const int HeaderBytes = 24;
 
+    /// <summary>How many requests ahead a worker asks for keys (see <see cref="RunPipelined"/>).</summary>
+    private const int KeyDepth = 2;
+
+    /// <summary>How many requests ahead it asks for the value; less than <see cref="KeyDepth"/>.</summary>
+    private const int ValueDepth = 1;
+
     private FarMemoryRuntime? _runtime;
     private RemHashTable<WebKey, int>? _table;
     private RemArray<byte>? _values;
@@ -88,66 +94,71 @@ internal sealed class FarMemoryWebSystem(IFarMemoryBackend backend, double ratio
 
     /// <summary>
     /// A worker that knows its next requests (as a server with a queue does) overlaps their far
-    /// reads with this request's compute: the keys of the request after next and the value of the
-    /// next one are on their way while it encrypts and compresses, so a miss rarely blocks it.
+    /// reads with this request's compute: the keys of the request <see cref="KeyDepth"/> ahead and
+    /// the value of the one <see cref="ValueDepth"/> ahead are on their way while it encrypts and
+    /// compresses, so a miss rarely blocks it.
     /// </summary>
+    /// <remarks>
+    /// Requests sit in a ring of <see cref="KeyDepth"/> + 1 slots by age: a request enters with its
+    /// keys asked for, is looked up (its pairs by then local) and has its value asked for when
+    /// <see cref="ValueDepth"/> requests are ahead of it, and is served when it is the oldest.
+    /// </remarks>
     private WorkerResult RunPipelined(WebRun run)
     {
         using var compute = new RequestCompute(run.Spec.ValueSize);
         WebSpec spec = run.Spec;
-        Span<WebKey> nextKeys = stackalloc WebKey[WebSpec.LookupsPerRequest];
-        Span<WebKey> laterKeys = stackalloc WebKey[WebSpec.LookupsPerRequest];
+        const int Slots = KeyDepth + 1;
+        const int K = WebSpec.LookupsPerRequest;
+        var keys = new WebKey[Slots * K];
+        var requests = new long[Slots];
+        var indexes = new long[Slots];
+        Array.Fill(requests, -1);
         ulong checksum = 0;
-
-        // current: value index known and its fetch started; next: keys' fetch started.
-        long current = -1, currentIndex = -1, next = -1;
-        if (run.TryNext(out long first))
+        bool more = true;
+        for (long step = 0; ; step++)
         {
-            spec.DrawKeys(run.Seed, first, nextKeys);
-            using DerefScope scope = _runtime!.EnterScope();
-            currentIndex = Lookup(spec, nextKeys, in scope);
-            _values!.Prefetch(currentIndex, nonTemporal: true);
-            current = first;
-            if (run.TryNext(out next))
-            {
-                spec.DrawKeys(run.Seed, next, nextKeys);
-                _table!.Prefetch(nextKeys, scope);
-            }
-            else
-            {
-                next = -1;
-            }
-        }
-
-        while (current >= 0)
-        {
-            long processed = current, processedIndex = currentIndex;
-            long nextIndex = -1;
+            int newest = (int)(step % Slots);
+            int looked = (int)((step + Slots - (KeyDepth - ValueDepth)) % Slots);
+            int oldest = (int)((step + 1) % Slots);
+            long served = -1, servedIndex = -1;
             using (DerefScope scope = _runtime!.EnterScope())
             {
-                if (!run.TryNext(out long later))
+                requests[newest] = -1;
+                if (more && run.TryNext(out long r))
                 {
-                    later = -1;
+                    requests[newest] = r;
+                    Span<WebKey> fresh = keys.AsSpan(newest * K, K);
+                    spec.DrawKeys(run.Seed, r, fresh);
+                    _table!.Prefetch(fresh, scope);
+                }
+                else
+                {
+                    more = false;
                 }
 
-                if (later >= 0)
+                if (requests[looked] >= 0 && looked != newest)
                 {
-                    spec.DrawKeys(run.Seed, later, laterKeys);
-                    _table!.Prefetch(laterKeys, scope);
+                    indexes[looked] = LookupPrefetched(spec, keys.AsSpan(looked * K, K), in scope);
+                    _values!.Prefetch(indexes[looked], nonTemporal: true);
                 }
 
-                if (next >= 0)
+                if (requests[oldest] >= 0)
                 {
-                    nextIndex = LookupPrefetched(spec, nextKeys, in scope);
-                    _values!.Prefetch(nextIndex, nonTemporal: true);
+                    served = requests[oldest];
+                    servedIndex = indexes[oldest];
+                    requests[oldest] = -1;
+                    compute.Encrypt(_values!.GetReadOnlyObjectSpan(servedIndex, scope, nonTemporal: true));
                 }
-
-                compute.Encrypt(_values!.GetReadOnlyObjectSpan(processedIndex, scope, nonTemporal: true));
-                laterKeys.CopyTo(nextKeys);
-                (current, currentIndex, next) = (next, nextIndex, later);
             }
 
-            checksum += Finish(compute, processed, processedIndex);
+            if (served >= 0)
+            {
+                checksum += Finish(compute, served, servedIndex);
+            }
+            else if (!more && Array.TrueForAll(requests, x => x < 0))
+            {
+                break;
+            }
         }
 
         return new WorkerResult(checksum, compute.OutputBytes);
