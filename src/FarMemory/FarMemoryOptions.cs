@@ -28,7 +28,9 @@ public sealed class FarMemoryOptions
     /// <summary>
     /// Fraction of the heap the background evacuator keeps free: below <see cref="LowWatermark"/> it
     /// starts, and it continues until <see cref="HighWatermark"/> is free again. Defaults 0.12 and
-    /// 0.22 (AIFM's).
+    /// 0.22 (AIFM's). In a large heap the free room is capped at 16 and 32 segments: it only has to
+    /// absorb allocations between evacuation rounds, and a fifth of a large heap kept empty would stop
+    /// a working set as large as the budget from fitting.
     /// </summary>
     public double LowWatermark { get; set; } = 0.12;
 

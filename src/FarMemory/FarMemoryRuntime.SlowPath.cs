@@ -209,7 +209,7 @@ public sealed unsafe partial class FarMemoryRuntime
     {
         if (_heap.TryAllocate(size, structureId, objectId, word, kind, out Allocation allocation))
         {
-            if (_evacuator.IsBackground && _evacuator.FreeFraction < Options.LowWatermark)
+            if (_evacuator.IsBackground && _evacuator.FreeFraction < _evacuator.LowMark)
             {
                 _evacuator.Wake();
             }

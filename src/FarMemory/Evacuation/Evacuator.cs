@@ -113,6 +113,26 @@ internal sealed unsafe class Evacuator : IDisposable
         }
     }
 
+    /// <summary>
+    /// The free fraction below which the evacuator starts: <see cref="FarMemoryOptions.LowWatermark"/>,
+    /// but never more than <see cref="LowReserveSegments"/> segments' worth, so a large heap is not
+    /// kept an eighth empty (a working set as large as the budget would never fit). The reserve
+    /// only has to absorb allocations between evacuation rounds, which does not grow with the heap.
+    /// </summary>
+    public double LowMark => Math.Min(_options.LowWatermark, ReserveFraction(LowReserveSegments));
+
+    /// <summary>The free fraction a round of evacuation stops at; capped like <see cref="LowMark"/>, at twice the segments.</summary>
+    public double HighMark => Math.Min(_options.HighWatermark, ReserveFraction(2 * LowReserveSegments));
+
+    /// <summary>Segments of free room at most that the low watermark asks for.</summary>
+    private const int LowReserveSegments = 16;
+
+    private double ReserveFraction(int segments)
+    {
+        long capacity = HeapCapacity;
+        return capacity <= 0 ? 1 : (double)segments * _heap.SegmentSize / capacity;
+    }
+
     private long HeapCapacity => _budget.LimitBytes - (_budget.UsedBytes - ((long)_heap.SegmentCount * _heap.SegmentSize));
 
     /// <summary>Asks the background evacuator to run now (cheap; does nothing without one).</summary>
@@ -190,15 +210,15 @@ internal sealed unsafe class Evacuator : IDisposable
                     Sweep(endsWindow: false);
                 }
 
-                if (FreeFraction < _options.LowWatermark)
+                if (FreeFraction < LowMark)
                 {
                     // Bound one burst by the heap's size: if everything is hot, compaction alone
                     // frees nothing, and the second half of the burst evicts hot objects too.
                     int limit = Math.Max(4, _heap.SegmentCount);
                     int done = 0;
-                    while (!_stopping && FreeFraction < _options.HighWatermark && done < limit)
+                    while (!_stopping && FreeFraction < HighMark && done < limit)
                     {
-                        double missing = (_options.HighWatermark - FreeFraction) * HeapCapacity / _heap.SegmentSize;
+                        double missing = (HighMark - FreeFraction) * HeapCapacity / _heap.SegmentSize;
                         int want = Math.Clamp((int)Math.Ceiling(missing), 1, MaxSegmentsPerRound);
                         int taken = EvacuateSome(null, evictHot: done > limit / 2, want);
                         if (taken == 0)
@@ -214,7 +234,7 @@ internal sealed unsafe class Evacuator : IDisposable
                 // would just walk every object and turn the mutators' next touches into slow paths.
                 if (Stopwatch.GetElapsedTime(_lastSweep) >= interval && Stopwatch.GetTimestamp() >= _sweepAllowedAt)
                 {
-                    if (FreeFraction < 2 * _options.HighWatermark)
+                    if (FreeFraction < 2 * HighMark)
                     {
                         Sweep(endsWindow: true);
                     }
