@@ -315,7 +315,7 @@ public sealed unsafe partial class FarMemoryRuntime
                 // Only objects that exist far are worth it: one never written is zeros, made on first use.
                 ulong* word = structure.Table[id];
                 ulong w = Volatile.Read(ref *word);
-                if ((w & (MetadataWord.Present | MetadataWord.Fetching | MetadataWord.Evacuating | MetadataWord.Remote)) != MetadataWord.Remote)
+                if (!MetadataWord.IsOnlyFar(w))
                 {
                     continue;
                 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Text.Json.Nodes;
 using FASTER.core;
 
 namespace FarMemory.Bench.Infrastructure;
@@ -71,5 +72,17 @@ internal readonly record struct FasterLogShape(long PageBytes, long MemoryBytes,
         {
             log.SetEmptyPageCount(EmptyPages, wait: true);
         }
+    }
+
+    /// <summary>The log's shape and state for a report's <c>extra</c>, the same for every FASTER system.</summary>
+    public void Describe<TKey, TValue>(JsonObject extra, LogAccessor<TKey, TValue> log, long indexBytes)
+    {
+        extra["device"] = "log file in the OS page cache: an upper bound for a real disk";
+        extra["pageBytes"] = PageBytes;
+        extra["recordPages"] = RecordPages;
+        extra["budgetPages"] = BudgetPages;
+        extra["indexBytes"] = indexBytes;
+        extra["logAllocatedBytes"] = log.MemorySizeBytes;
+        extra["logTailBytes"] = log.TailAddress;
     }
 }

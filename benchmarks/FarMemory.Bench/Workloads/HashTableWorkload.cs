@@ -38,7 +38,7 @@ internal static class HashTableWorkload
             dictionary[k] = k ^ 0x5555;
         }
 
-        long indexBytes = MeasureIndexBytes(keySet);
+        long indexBytes = HashIndexSize.Measure<long, long>(keySet.Length, i => keySet[i]);
         double[] ratios = options.LocalRatios.Count > 0 ? [.. options.LocalRatios] : [1, 0.25];
         foreach (double ratio in ratios)
         {
@@ -67,24 +67,6 @@ internal static class HashTableWorkload
         report.Extra["valueBytes"] = sizeof(long);
         report.Extra["zipf"] = 0.99;
         return report;
-    }
-
-    /// <summary>The local index the table builds for these keys (it always stays local), measured on a throwaway runtime.</summary>
-    private static long MeasureIndexBytes(long[] keySet)
-    {
-        using var runtime = new FarMemoryRuntime(new FarMemoryOptions { LocalBudgetBytes = 2L << 30, BackgroundEvacuation = false });
-        using RemHashTable<long, long> table = runtime.CreateHashTable<long, long>();
-        using DerefScope scope = runtime.EnterScope();
-        for (int i = 0; i < keySet.Length; i++)
-        {
-            table.Put(keySet[i], 0, scope);
-            if ((i & 1023) == 0)
-            {
-                scope.Renew();
-            }
-        }
-
-        return table.IndexBytes;
     }
 
     /// <summary>

@@ -104,8 +104,7 @@ internal sealed unsafe class GrowableObjectStore : IDisposable
     /// <summary>Starts a background fetch of object <paramref name="id"/> if it is far; never waits.</summary>
     public void Prefetch(long id)
     {
-        ulong w = Volatile.Read(ref *_table[id]);
-        if ((w & (MetadataWord.Present | MetadataWord.Fetching | MetadataWord.Evacuating | MetadataWord.Remote)) == MetadataWord.Remote)
+        if (IsFar(id))
         {
             _runtime.Prefetch(_structure, id, 1, 1, nonTemporal: false);
         }
@@ -122,8 +121,7 @@ internal sealed unsafe class GrowableObjectStore : IDisposable
 
     /// <summary>Whether object <paramref name="id"/> is far and not on its way in: worth asking for.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool IsFar(long id) =>
-        (Volatile.Read(ref *_table[id]) & (MetadataWord.Present | MetadataWord.Fetching | MetadataWord.Evacuating | MetadataWord.Remote)) == MetadataWord.Remote;
+    public bool IsFar(long id) => MetadataWord.IsOnlyFar(Volatile.Read(ref *_table[id]));
 
     /// <summary>
     /// Marks a no-longer-used object's contents as garbage so it never costs a far read or a write

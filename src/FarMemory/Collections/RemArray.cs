@@ -161,8 +161,7 @@ public sealed unsafe partial class RemArray<T> : IDisposable
     public void Prefetch(long objectIndex, bool nonTemporal = false)
     {
         CheckObject(objectIndex);
-        ulong w = Volatile.Read(ref _words[objectIndex]);
-        if ((w & (MetadataWord.Present | MetadataWord.Fetching | MetadataWord.Evacuating | MetadataWord.Remote)) == MetadataWord.Remote)
+        if (MetadataWord.IsOnlyFar(Volatile.Read(ref _words[objectIndex])))
         {
             _runtime.Prefetch(_structure, objectIndex, 1, 1, nonTemporal);
         }

@@ -69,4 +69,11 @@ internal static class MetadataWord
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Is(ulong word, ulong flag) => (word & flag) != 0;
+
+    /// <summary>
+    /// Whether the object is only far (not local, not being fetched or evacuated): the one state a
+    /// prefetch may claim. One never written is neither, and reads as zeros without a fetch.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsOnlyFar(ulong word) => (word & (Present | Fetching | Evacuating | Remote)) == Remote;
 }

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using FarMemory.Backends;
+using FarMemory.Bench.Infrastructure;
 using FarMemory.Bench.Workloads.Web;
 using FarMemory.Collections;
-using FarMemory.Diagnostics;
 using FarMemory.Scopes;
 
 namespace FarMemory.Bench.Workloads.Kv;
@@ -52,20 +52,9 @@ internal sealed class FarMemoryKvSystem(IFarMemoryBackend backend, double ratio,
 
     public override KvWorker CreateWorker() => new Worker(_runtime!, _table!);
 
-    public override SystemCounters ReadCounters()
-    {
-        FarMemoryStats stats = _runtime!.GetStats();
-        return new SystemCounters(stats.BytesFromFar, stats.BytesToFar, stats.LocalBytesPeak);
-    }
+    public override SystemCounters ReadCounters() => FarMemoryFigures.Counters(_runtime!);
 
-    public override void Describe(JsonObject extra)
-    {
-        FarMemoryStats stats = _runtime!.GetStats();
-        extra["indexBytes"] = _table!.IndexBytes;
-        extra["hits"] = stats.Hits;
-        extra["misses"] = stats.Misses;
-        extra["maxStallMicros"] = stats.MaxStallMicros;
-    }
+    public override void Describe(JsonObject extra) => FarMemoryFigures.Describe(_runtime!, _table!.IndexBytes, extra);
 
     public override void Dispose()
     {

@@ -79,13 +79,7 @@ internal sealed class FasterKvSystem(double ratio) : KvSystem
     public override void Describe(JsonObject extra)
     {
         _hits.Describe(extra);
-        extra["device"] = "log file in the OS page cache: an upper bound for a real disk";
-        extra["pageBytes"] = _shape.PageBytes;
-        extra["recordPages"] = _shape.RecordPages;
-        extra["budgetPages"] = _shape.BudgetPages;
-        extra["indexBytes"] = _indexBytes;
-        extra["logAllocatedBytes"] = _store!.Log.MemorySizeBytes;
-        extra["logTailBytes"] = _store.Log.TailAddress;
+        _shape.Describe(extra, _store!.Log, _indexBytes);
         extra["note"] = "hits are gets that did not go pending; bytesFromFar counts the values of gets served from the log file; puts append to the log, which FASTER flushes to the file; localPeakBytes is the most log memory sampled (allocated and pooled pages, Log.MemorySizeBytes); the hash index is outside the budget";
     }
 

@@ -5,7 +5,6 @@ using FarMemory.Bench.Infrastructure;
 using FarMemory.Bench.Reporting;
 using FarMemory.Bench.Workloads.Web;
 using FarMemory.Collections;
-using FarMemory.Scopes;
 
 namespace FarMemory.Bench.Workloads.Kv;
 
@@ -26,19 +25,30 @@ internal static class KvWorkload
         using var server = new FarServer(options, 3 * spec.DataBytes);
         var systems = new JsonObject();
         var skipped = new JsonObject();
-        using RedisServer? redis = RedisServer.StartOrSkip(skipped, "memorycache-redis");
-        long indexBytes = MeasureIndexBytes(spec);
+        using RedisServer? redis = options.Runs("memorycache-redis") ? RedisServer.StartOrSkip(skipped, "memorycache-redis") : null;
+        long indexBytes = options.Runs("farmemory") ? HashIndexSize.Measure<long, Value64>(spec.Keys, key => key, 64) : 0;
 
         foreach (double ratio in ratios)
         {
-            report.Results.Add(Measure(new AllLocalKvSystem(), spec, ratio, systems));
-            report.Results.Add(Measure(new FarMemoryKvSystem(await server.ConnectAsync(), ratio, indexBytes), spec, ratio, systems));
+            if (options.Runs("all-local"))
+            {
+                report.Results.Add(Measure(new AllLocalKvSystem(), spec, ratio, systems));
+            }
+
+            if (options.Runs("farmemory"))
+            {
+                report.Results.Add(Measure(new FarMemoryKvSystem(await server.ConnectAsync(), ratio, indexBytes), spec, ratio, systems));
+            }
+
             if (redis != null)
             {
                 report.Results.Add(Measure(new MemoryCacheRedisKvSystem(redis, ratio), spec, ratio, systems));
             }
 
-            report.Results.Add(Measure(new FasterKvSystem(ratio), spec, ratio, systems));
+            if (options.Runs("faster-kv"))
+            {
+                report.Results.Add(Measure(new FasterKvSystem(ratio), spec, ratio, systems));
+            }
         }
 
         report.Extra["zipf"] = spec.Skew;
@@ -98,39 +108,8 @@ internal static class KvWorkload
     private static ulong Run(KvSystem system, KvSpec spec, ulong seed, long operations)
     {
         long perWorker = operations / spec.Workers;
-        ulong[] checksums = new ulong[spec.Workers];
-        var failures = new Exception?[spec.Workers];
-        var threads = new Thread[spec.Workers];
-        for (int w = 0; w < spec.Workers; w++)
-        {
-            int worker = w;
-            threads[w] = new Thread(() =>
-            {
-                try
-                {
-                    checksums[worker] = RunWorker(system, spec, seed, worker, perWorker);
-                }
-                catch (Exception e)
-                {
-                    failures[worker] = e;
-                }
-            })
-            { IsBackground = true, Name = $"kv worker {w}" };
-            threads[w].Start();
-        }
-
-        foreach (Thread thread in threads)
-        {
-            thread.Join();
-        }
-
-        if (failures.FirstOrDefault(f => f != null) is Exception failure)
-        {
-            throw new InvalidOperationException($"{system.Name} failed: {failure.Message}", failure);
-        }
-
         ulong checksum = 0;
-        foreach (ulong c in checksums)
+        foreach (ulong c in WorkerThreads.Run(spec.Workers, system.Name, worker => RunWorker(system, spec, seed, worker, perWorker)))
         {
             checksum += c;
         }
@@ -174,21 +153,4 @@ internal static class KvWorkload
         return checksum;
     }
 
-    /// <summary>The hash index FarMemory keeps local for these keys, measured once on a throwaway in-process runtime.</summary>
-    private static long MeasureIndexBytes(KvSpec spec)
-    {
-        using var runtime = new FarMemoryRuntime(new FarMemoryOptions { LocalBudgetBytes = 4L << 30, BackgroundEvacuation = false });
-        using RemHashTable<long, Value64> table = runtime.CreateHashTable<long, Value64>(64);
-        using DerefScope scope = runtime.EnterScope();
-        for (long key = 0; key < spec.Keys; key++)
-        {
-            table.Put(key, default, scope);
-            if ((key & 1023) == 0)
-            {
-                scope.Renew();
-            }
-        }
-
-        return table.IndexBytes;
-    }
 }

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using FarMemory.Backends;
+using FarMemory.Bench.Infrastructure;
 using FarMemory.Collections;
-using FarMemory.Diagnostics;
 using FarMemory.Scopes;
 
 namespace FarMemory.Bench.Workloads.Web;
@@ -82,7 +82,7 @@ internal sealed class FarMemoryWebSystem(IFarMemoryBackend backend, double ratio
             long index;
             using (DerefScope scope = _runtime!.EnterScope())
             {
-                index = Lookup(run.Spec, keys, in scope);
+                index = Lookup(run.Spec, keys, prefetched: false, in scope);
                 compute.Encrypt(_values!.GetReadOnlyObjectSpan(index, scope, nonTemporal: true));
             }
 
@@ -138,7 +138,7 @@ internal sealed class FarMemoryWebSystem(IFarMemoryBackend backend, double ratio
 
                 if (requests[looked] >= 0 && looked != newest)
                 {
-                    indexes[looked] = LookupPrefetched(spec, keys.AsSpan(looked * K, K), in scope);
+                    indexes[looked] = Lookup(spec, keys.AsSpan(looked * K, K), prefetched: true, in scope);
                     _values!.Prefetch(indexes[looked], nonTemporal: true);
                 }
 
@@ -164,9 +164,17 @@ internal sealed class FarMemoryWebSystem(IFarMemoryBackend backend, double ratio
         return new WorkerResult(checksum, compute.OutputBytes);
     }
 
-    /// <summary>Lookups whose far pairs were asked for a request ago: plain gets, no second batch.</summary>
-    private long LookupPrefetched(WebSpec spec, ReadOnlySpan<WebKey> keys, scoped in DerefScope scope)
+    /// <summary>
+    /// The request's 32 lookups and the value they pick. Keys not <paramref name="prefetched"/>
+    /// have their far pairs asked for in one batch first (what <c>TryGetMany</c> does).
+    /// </summary>
+    private long Lookup(WebSpec spec, ReadOnlySpan<WebKey> keys, bool prefetched, scoped in DerefScope scope)
     {
+        if (!prefetched)
+        {
+            _table!.Prefetch(keys, scope);
+        }
+
         int sum = 0;
         foreach (WebKey key in keys)
         {
@@ -177,35 +185,9 @@ internal sealed class FarMemoryWebSystem(IFarMemoryBackend backend, double ratio
         return spec.ValueIndex(sum);
     }
 
-    private long Lookup(WebSpec spec, ReadOnlySpan<WebKey> keys, scoped in DerefScope scope)
-    {
-        Span<int> found = stackalloc int[WebSpec.LookupsPerRequest];
-        Span<bool> present = stackalloc bool[WebSpec.LookupsPerRequest];
-        _table!.TryGetMany(keys, found, present, scope);
-        int sum = 0;
-        foreach (int v in found)
-        {
-            sum += v;
-        }
+    public override SystemCounters ReadCounters() => FarMemoryFigures.Counters(_runtime!);
 
-        return spec.ValueIndex(sum);
-    }
-
-    public override SystemCounters ReadCounters()
-    {
-        FarMemoryStats stats = _runtime!.GetStats();
-        return new SystemCounters(stats.BytesFromFar, stats.BytesToFar, stats.LocalBytesPeak);
-    }
-
-    public override void Describe(JsonObject extra)
-    {
-        FarMemoryStats stats = _runtime!.GetStats();
-        extra["indexBytes"] = _table!.IndexBytes;
-        extra["hits"] = stats.Hits;
-        extra["misses"] = stats.Misses;
-        extra["prefetchesIssued"] = stats.PrefetchesIssued;
-        extra["maxStallMicros"] = stats.MaxStallMicros;
-    }
+    public override void Describe(JsonObject extra) => FarMemoryFigures.Describe(_runtime!, _table!.IndexBytes, extra);
 
     public override void Dispose()
     {

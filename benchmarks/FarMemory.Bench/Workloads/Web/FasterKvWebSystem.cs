@@ -161,13 +161,7 @@ internal sealed class FasterKvWebSystem(double ratio) : WebSystem
     public override void Describe(JsonObject extra)
     {
         _hits.Describe(extra, WebSpec.PairBytes, _valueSize);
-        extra["device"] = "log file in the OS page cache: an upper bound for a real disk";
-        extra["pageBytes"] = _shape.PageBytes;
-        extra["recordPages"] = _shape.RecordPages;
-        extra["budgetPages"] = _shape.BudgetPages;
-        extra["indexBytes"] = IndexBytes;
-        extra["logAllocatedBytes"] = _store!.Log.MemorySizeBytes;
-        extra["logTailBytes"] = _store.Log.TailAddress;
+        _shape.Describe(extra, _store!.Log, IndexBytes);
         extra["note"] = "hits are reads that did not go pending; bytesFromFar counts the payloads of reads served from the log file; localPeakBytes is the most log memory sampled (allocated and pooled pages, Log.MemorySizeBytes); the hash index is outside the budget";
     }
 

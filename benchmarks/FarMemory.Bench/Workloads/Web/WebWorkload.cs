@@ -3,8 +3,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using FarMemory.Bench.Infrastructure;
 using FarMemory.Bench.Reporting;
-using FarMemory.Collections;
-using FarMemory.Scopes;
 
 namespace FarMemory.Bench.Workloads.Web;
 
@@ -24,7 +22,7 @@ internal static class WebWorkload
         double[] ratios = options.LocalRatios.Count > 0 ? [.. options.LocalRatios] : options.Quick ? [0.25] : [1, 0.5, 0.25, 0.125];
         var report = new BenchReport { Workload = "web", SizeBytes = spec.DataBytes };
         using var server = new FarServer(options, 3 * spec.DataBytes);
-        long indexBytes = options.Runs("farmemory") || options.Runs("farmemory-in-order") ? MeasureIndexBytes(spec) : 0;
+        long indexBytes = options.Runs("farmemory") || options.Runs("farmemory-in-order") ? HashIndexSize.Measure<WebKey, int>(spec.Keys, id => WebKey.Of('k', id), 64) : 0;
         var systems = new JsonObject();
         var skipped = new JsonObject();
         using RedisServer? redis = options.Runs("memorycache-redis") ? RedisServer.StartOrSkip(skipped, "memorycache-redis") : null;
@@ -116,40 +114,9 @@ internal static class WebWorkload
         }
     }
 
-    /// <summary>Runs a pass on <paramref name="workers"/> threads of their own (misses block them, as in the paper).</summary>
     private static (ulong Checksum, long OutputBytes) Run(WebSystem system, WebRun run, int workers)
     {
-        var results = new WorkerResult[workers];
-        var failures = new Exception?[workers];
-        var threads = new Thread[workers];
-        for (int w = 0; w < workers; w++)
-        {
-            int worker = w;
-            threads[w] = new Thread(() =>
-            {
-                try
-                {
-                    results[worker] = system.RunWorker(run);
-                }
-                catch (Exception e)
-                {
-                    failures[worker] = e;
-                }
-            })
-            { IsBackground = true, Name = $"web worker {w}" };
-            threads[w].Start();
-        }
-
-        foreach (Thread thread in threads)
-        {
-            thread.Join();
-        }
-
-        if (failures.FirstOrDefault(f => f != null) is Exception failure)
-        {
-            throw new InvalidOperationException($"{system.Name} failed: {failure.Message}", failure);
-        }
-
+        WorkerResult[] results = WorkerThreads.Run(workers, system.Name, _ => system.RunWorker(run));
         ulong checksum = 0;
         long output = 0;
         foreach (WorkerResult r in results)
@@ -159,23 +126,5 @@ internal static class WebWorkload
         }
 
         return (checksum, output);
-    }
-
-    /// <summary>The hash index FarMemory keeps local for these keys, measured once on a throwaway in-process runtime.</summary>
-    private static long MeasureIndexBytes(WebSpec spec)
-    {
-        using var runtime = new FarMemoryRuntime(new FarMemoryOptions { LocalBudgetBytes = 4L << 30, BackgroundEvacuation = false });
-        using RemHashTable<WebKey, int> table = runtime.CreateHashTable<WebKey, int>(64);
-        using DerefScope scope = runtime.EnterScope();
-        for (long id = 0; id < spec.Keys; id++)
-        {
-            table.Put(WebKey.Of('k', id), 0, scope);
-            if ((id & 1023) == 0)
-            {
-                scope.Renew();
-            }
-        }
-
-        return table.IndexBytes;
     }
 }
