@@ -12,6 +12,12 @@ internal sealed unsafe class EvacuationContext
     public FarObjectKey[] Keys = new FarObjectKey[64];
     public ReadOnlyMemory<byte>[] Sources = new ReadOnlyMemory<byte>[64];
 
+    /// <summary>The segments of one round.</summary>
+    public readonly List<Segment> Segments = new(Evacuator.MaxSegmentsPerRound);
+
+    /// <summary>The write-back batches in flight.</summary>
+    public readonly (ValueTask Task, int First, int Count)[] InFlight = new (ValueTask Task, int First, int Count)[Evacuator.BatchesInFlight];
+
     public void EnsureVictims(int count)
     {
         if (Victims.Length < count)

@@ -161,18 +161,33 @@ internal sealed unsafe class Evacuator : IDisposable
         try
         {
             int limit = Math.Clamp(maxSegments, 1, MaxSegmentsPerRound);
-            var segments = new List<Segment>(limit);
-            while (segments.Count < limit && _heap.TakeSealedForEvacuation() is { } segment)
+            if (!_contexts.TryTake(out EvacuationContext? context))
             {
-                segments.Add(segment);
+                context = new EvacuationContext();
             }
 
-            if (segments.Count > 0)
+            List<Segment> segments = context.Segments;
+            try
             {
-                Evacuate(segments, self, evictHot);
-            }
+                while (segments.Count < limit && _heap.TakeSealedForEvacuation() is { } segment)
+                {
+                    segments.Add(segment);
+                }
 
-            return segments.Count;
+                if (segments.Count > 0)
+                {
+                    Evacuate(segments, self, evictHot, context);
+                }
+
+                return segments.Count;
+            }
+            finally
+            {
+                segments.Clear();
+                Array.Clear(context.InFlight);
+                context.Spared.Clear();
+                _contexts.Add(context);
+            }
         }
         finally
         {
@@ -343,24 +358,6 @@ internal sealed unsafe class Evacuator : IDisposable
         _lastSweep = Stopwatch.GetTimestamp();
     }
 
-    private void Evacuate(List<Segment> segments, EpochSlot* self, bool evictHot)
-    {
-        if (!_contexts.TryTake(out EvacuationContext? context))
-        {
-            context = new EvacuationContext();
-        }
-
-        try
-        {
-            Evacuate(segments, self, evictHot, context);
-        }
-        finally
-        {
-            context.Spared.Clear();
-            _contexts.Add(context);
-        }
-    }
-
     private void Evacuate(List<Segment> segments, EpochSlot* self, bool evictHot, EvacuationContext context)
     {
         int count = 0;
@@ -510,7 +507,7 @@ internal sealed unsafe class Evacuator : IDisposable
     private Exception? WriteBack(EvacuationContext context, int dirty)
     {
         Exception? failure = null;
-        var inFlight = new (ValueTask Task, int First, int Count)[BatchesInFlight];
+        (ValueTask Task, int First, int Count)[] inFlight = context.InFlight;
         int head = 0;
         int pending = 0;
         int next = 0;
