@@ -73,16 +73,17 @@ public class DerefHitBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        // Sanity check: every measured RemArray read was a fast-path hit.
+        // Sanity check: every measured RemArray read stayed on the inlined fast path. That path counts
+        // nothing; the slow path counts both misses and the hits it serves, so both must be unchanged.
         FarMemoryStats stats = _runtime.GetStats();
         long misses = stats.Misses - _missesAtStart;
         long hits = stats.Hits - _hitsAtStart;
         Console.WriteLine($"// DerefHit sanity: {_remReads} RemArray reads, {hits} hits, {misses} misses");
         _rem.Dispose();
         _runtime.Dispose();
-        if (misses != 0 || hits != _remReads)
+        if (misses != 0 || hits != 0)
         {
-            throw new InvalidOperationException($"DerefHitBenchmarks measured something other than hits: {_remReads} reads, {hits} hits, {misses} misses.");
+            throw new InvalidOperationException($"DerefHitBenchmarks measured something other than fast-path hits: {_remReads} reads, {hits} slow-path hits, {misses} misses.");
         }
     }
 

@@ -68,6 +68,13 @@ public sealed class FarMemoryOptions
     /// </summary>
     public TimeSpan AllocationStallTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long <see cref="FarMemoryRuntime.Dispose"/> waits for scopes still open on other threads
+    /// before it gives up with <see cref="FarMemoryScopeException"/> (freeing nothing, so those
+    /// threads never touch freed memory). Default 10 s.
+    /// </summary>
+    public TimeSpan ScopeDrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Detect sequential and strided miss streams per structure and fetch ahead. Default true.</summary>
     public bool Prefetching { get; set; } = true;
 
@@ -110,6 +117,11 @@ public sealed class FarMemoryOptions
         if (AllocationStallTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(AllocationStallTimeout), AllocationStallTimeout, "AllocationStallTimeout must be positive.");
+        }
+
+        if (ScopeDrainTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ScopeDrainTimeout), ScopeDrainTimeout, "ScopeDrainTimeout must not be negative.");
         }
 
         if (SweepInterval <= TimeSpan.Zero)

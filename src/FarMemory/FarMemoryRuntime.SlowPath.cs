@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using FarMemory.Backends;
 using FarMemory.Heap;
@@ -26,9 +27,27 @@ public sealed unsafe partial class FarMemoryRuntime
     /// Fetching bit and the others sleep on the word until it is published. Time spent waiting for an
     /// evacuation or for room in the heap is recorded as a mutator stall.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal byte* DerefSlow(FarStructure structure, ulong* word, bool write, scoped in DerefScope scope, bool nonTemporal = false)
     {
         ValidateScope(in scope, structure);
+
+        // Counted before the disposed checks, so a Dispose either sees this call and waits for it, or
+        // this call sees the Dispose (both sides are full fences); then the words stay valid throughout.
+        Interlocked.Increment(ref structure.OperationsInFlight);
+        try
+        {
+            structure.ThrowIfDisposed();
+            return DerefSlowCore(structure, word, write, in scope, nonTemporal);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref structure.OperationsInFlight);
+        }
+    }
+
+    private byte* DerefSlowCore(FarStructure structure, ulong* word, bool write, scoped in DerefScope scope, bool nonTemporal)
+    {
         EpochSlot* slot = scope.Slot;
         bool parked = false;
         bool tempPin = false;
@@ -98,6 +117,9 @@ public sealed unsafe partial class FarMemoryRuntime
                     continue;
                 }
 
+                // A runtime being disposed still serves what is local, but starts no fetch: the
+                // scopes it waits for should end, not pull more in.
+                ThrowIfDisposed();
                 if (Interlocked.CompareExchange(ref *word, w | MetadataWord.Fetching, w) != w)
                 {
                     continue;
@@ -291,15 +313,16 @@ public sealed unsafe partial class FarMemoryRuntime
         where TIds : IObjectIds, allows ref struct
     {
         int count = ids.Count;
+        Interlocked.Increment(ref structure.OperationsInFlight);
         if (Volatile.Read(ref _disposed) != 0 || structure.IsDisposed)
         {
+            Interlocked.Decrement(ref structure.OperationsInFlight);
             return 0;
         }
 
         PrefetchBatch batch = PrefetchBatch.Rent(count);
         int size = structure.ObjectSize;
         AllocationClass kind = nonTemporal ? AllocationClass.NonTemporal : AllocationClass.Mutator;
-        Interlocked.Increment(ref structure.PrefetchesInFlight);
         int started = 0;
         int covered = 0;
         try
@@ -340,7 +363,7 @@ public sealed unsafe partial class FarMemoryRuntime
             if (batch.Count == 0)
             {
                 batch.Return();
-                Interlocked.Decrement(ref structure.PrefetchesInFlight);
+                Interlocked.Decrement(ref structure.OperationsInFlight);
                 return covered;
             }
 
@@ -385,7 +408,7 @@ public sealed unsafe partial class FarMemoryRuntime
         }
         catch
         {
-            Interlocked.Decrement(ref structure.PrefetchesInFlight);
+            Interlocked.Decrement(ref structure.OperationsInFlight);
             throw;
         }
     }
@@ -412,7 +435,7 @@ public sealed unsafe partial class FarMemoryRuntime
         }
 
         batch.Return();
-        Interlocked.Decrement(ref structure.PrefetchesInFlight);
+        Interlocked.Decrement(ref structure.OperationsInFlight);
     }
 
     private void ValidateScope(scoped in DerefScope scope, FarStructure structure)
@@ -424,7 +447,9 @@ public sealed unsafe partial class FarMemoryRuntime
 
         if (scope.Table != _epochs)
         {
-            throw new FarMemoryScopeException("This DerefScope belongs to another FarMemoryRuntime.");
+            throw new FarMemoryScopeException(
+                $"This DerefScope belongs to another FarMemoryRuntime than the {FarStructure.DisplayName(structure.Owner)}: " +
+                "enter the scope with the runtime that created the collection.");
         }
 
         if (scope.Slot->OwnerThreadId != Environment.CurrentManagedThreadId)
@@ -432,10 +457,7 @@ public sealed unsafe partial class FarMemoryRuntime
             throw new FarMemoryScopeException("A DerefScope can only be used on the thread that entered it.");
         }
 
-        if (structure.IsDisposed)
-        {
-            throw new ObjectDisposedException(nameof(FarStructure), "The collection was disposed.");
-        }
+        structure.ThrowIfDisposed();
     }
 
     private static void ThrowIfPinsExhausted(EpochSlot* slot)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using FarMemory.Backends;
 using FarMemory.Collections;
 using FarMemory.Diagnostics;
@@ -40,9 +41,19 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
     private readonly ConcurrentDictionary<int, FarStructure> _structures = new();
     private readonly bool _ownsBackend;
     private readonly object _statsLock = new();
+    private readonly object _disposeLock = new();
+    private readonly RetiredMemory _retired = new();
     private FarMemoryStats? _finalStats;
     private int _nextStructureId;
+
+    /// <summary>Set when disposal begins: no new scope, slow path, structure or prefetch starts after it.</summary>
     private int _disposed;
+
+    /// <summary>Set when disposal has freed the native memory (after every scope ended).</summary>
+    private bool _freed;
+
+    /// <summary>Calls outside any scope that touch native memory (creating or dropping a structure); disposal waits for them.</summary>
+    private int _callsInFlight;
 
     public FarMemoryRuntime(FarMemoryOptions? options = null)
     {
@@ -78,10 +89,21 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
     internal Evacuator Evacuator => _evacuator;
 
     /// <summary>Opens a scope on the calling thread; see <see cref="DerefScope"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The runtime is disposed or being disposed.</exception>
     public DerefScope EnterScope()
     {
         ThrowIfDisposed();
-        return new DerefScope(_epochs, _epochs.Enter());
+        EpochSlot* slot = _epochs.Enter();
+
+        // Announce first (a full fence), then check: either disposal sees this scope and waits for
+        // it, or this thread sees disposal and backs out.
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            EpochTable.Exit(slot);
+            ThrowIfDisposed();
+        }
+
+        return new DerefScope(_epochs, slot);
     }
 
     /// <summary>
@@ -159,7 +181,7 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
     /// Registers a structure of <paramref name="objectCount"/> objects of <paramref name="objectSize"/>
     /// bytes: reserves its pointer table from the budget and declares it to the backend.
     /// </summary>
-    internal FarStructure CreateStructure(long objectCount, int objectSize)
+    internal FarStructure CreateStructure(long objectCount, int objectSize, Type owner)
     {
         ThrowIfDisposed();
         CheckObjectSize(objectSize);
@@ -187,7 +209,7 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
             words[i] = MetadataWord.MakeAbsent(i, remote: false);
         }
 
-        return Register(table, objectSize, tableBytes);
+        return Register(table, objectSize, tableBytes, owner);
     }
 
     /// <summary>
@@ -195,11 +217,11 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
     /// <paramref name="chunkWords"/> words (see <see cref="GrowStructure"/>), for collections that
     /// grow: their words never move, so objects already placed keep valid back-pointers.
     /// </summary>
-    internal FarStructure CreateGrowableStructure(int objectSize, int chunkWords)
+    internal FarStructure CreateGrowableStructure(int objectSize, int chunkWords, Type owner)
     {
         ThrowIfDisposed();
         CheckObjectSize(objectSize);
-        return Register(PointerTable.CreateGrowable(chunkWords), objectSize, 0);
+        return Register(PointerTable.CreateGrowable(chunkWords), objectSize, 0, owner);
     }
 
     /// <summary>
@@ -208,7 +230,7 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
     /// </summary>
     internal void GrowStructure(FarStructure structure)
     {
-        ObjectDisposedException.ThrowIf(structure.IsDisposed, structure);
+        structure.ThrowIfDisposed();
         PointerTable table = structure.Table;
         if (table.Count + table.ChunkWords > MetadataWord.MaxObjectId)
         {
@@ -297,13 +319,32 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
         }
     }
 
-    private FarStructure Register(PointerTable table, int objectSize, long tableBytes)
+    private FarStructure Register(PointerTable table, int objectSize, long tableBytes, Type owner)
     {
         int id = Interlocked.Increment(ref _nextStructureId);
-        var structure = new FarStructure(this, id, table, objectSize);
+        var structure = new FarStructure(this, id, table, objectSize, owner);
+        if (!TryEnterCall())
+        {
+            table.Dispose();
+            _budget.Release(tableBytes);
+            ThrowIfDisposed();
+        }
+
         try
         {
-            Wait(Backend.CreateStructureAsync(id));
+            // A network call: never with the scope's epoch held unparked (evacuations would wait for it).
+            EpochSlot* parked = ParkIfInScope();
+            try
+            {
+                Wait(Backend.CreateStructureAsync(id));
+            }
+            finally
+            {
+                UnparkIfParked(parked);
+            }
+
+            _structures[id] = structure;
+            return structure;
         }
         catch (Exception e)
         {
@@ -311,9 +352,10 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
             _budget.Release(tableBytes);
             throw Unavailable("Creating the structure in far memory failed.", e);
         }
-
-        _structures[id] = structure;
-        return structure;
+        finally
+        {
+            ExitCall();
+        }
     }
 
     private void CheckObjectSize(int objectSize)
@@ -326,69 +368,147 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
     }
 
     /// <summary>
-    /// Frees a structure's local objects, pointer table and far objects. The caller guarantees no
-    /// other thread still uses the structure.
+    /// Frees a structure's local objects, pointer table and far objects; a second call does nothing.
     /// </summary>
+    /// <remarks>
+    /// Safe inside an open scope and while other threads still read the structure: the caller parks
+    /// (so evacuations never wait for it), waits for the structure's slow paths and prefetches to
+    /// drain, kills its local objects under the evacuator gate's write side, and hands the pointer
+    /// table to the retired list, which frees it once every scope open now has ended. Readers racing
+    /// with it see correct values or <see cref="ObjectDisposedException"/>.
+    /// </remarks>
     internal void DropStructure(FarStructure structure)
     {
-        if (structure.IsDisposed)
+        if (!structure.TryRetire() || !TryEnterCall())
         {
+            // Already dropped, or the runtime is being disposed, which frees what it still lists.
             return;
         }
 
-        structure.IsDisposed = true;
-        _structures.TryRemove(structure.Id, out _);
-        if (Volatile.Read(ref _disposed) != 0)
-        {
-            return;
-        }
-
-        SpinWait drain = default;
-        while (Volatile.Read(ref structure.PrefetchesInFlight) != 0)
-        {
-            drain.SpinOnce();
-        }
-
-        _evacuator.Gate.EnterWriteLock();
         try
         {
-            PointerTable table = structure.Table;
-            long count = table.Count;
-            for (long i = 0; i < count; i++)
+            _structures.TryRemove(structure.Id, out _);
+            EpochSlot* parked = ParkIfInScope();
+            try
             {
-                ulong* word = table[i];
-                ulong w = Volatile.Read(ref *word);
-                if (MetadataWord.Is(w, MetadataWord.Present))
+                SpinWait drain = default;
+                while (Volatile.Read(ref structure.OperationsInFlight) != 0)
                 {
-                    byte* data = MetadataWord.Address(w);
-                    LocalHeap.Kill(_heap.SegmentOf(data), (ObjectHeader*)(data - ObjectHeader.Size));
+                    drain.SpinOnce();
                 }
 
-                *word = 0;
+                _evacuator.Gate.EnterWriteLock();
+                try
+                {
+                    PointerTable table = structure.Table;
+                    long count = table.Count;
+                    for (long i = 0; i < count; i++)
+                    {
+                        ulong* word = table[i];
+                        ulong w = Volatile.Read(ref *word);
+                        if (MetadataWord.Is(w, MetadataWord.Present))
+                        {
+                            byte* data = MetadataWord.Address(w);
+                            LocalHeap.Kill(_heap.SegmentOf(data), (ObjectHeader*)(data - ObjectHeader.Size));
+                        }
+
+                        // Absent, not remote: an old scope that still reaches the word takes the slow path and throws.
+                        Volatile.Write(ref *word, 0);
+                    }
+                }
+                finally
+                {
+                    _evacuator.Gate.ExitWriteLock();
+                }
+
+                _retired.Add(structure.Table, structure.Table.Bytes, _epochs.BumpEpoch());
+                try
+                {
+                    Wait(Backend.DropStructureAsync(structure.Id));
+                }
+                catch (FarMemoryUnavailableException)
+                {
+                    // The far store is unreachable. Local memory is already free; the store reclaims the
+                    // objects itself when this client's session expires, so disposal does not fail on it.
+                }
+                catch (Exception e)
+                {
+                    throw Unavailable($"Dropping the {FarStructure.DisplayName(structure.Owner)} in far memory failed; its far objects may remain.", e);
+                }
+            }
+            finally
+            {
+                UnparkIfParked(parked);
             }
         }
         finally
         {
-            _evacuator.Gate.ExitWriteLock();
+            ExitCall();
         }
 
-        long bytes = structure.Table.Bytes;
-        structure.Table.Dispose();
-        _budget.Release(bytes);
-        try
+        ReclaimRetired();
+    }
+
+    /// <summary>
+    /// Frees native memory a collection unpublished (an old bucket array, an index) once every
+    /// scope open now has ended, so lock-free readers still probing it never read freed memory.
+    /// The bytes stay charged to the budget until then.
+    /// </summary>
+    internal void RetireIndexMemory(void* block, long bytes)
+    {
+        _retired.Add(new NativeBlock(block), bytes, _epochs.BumpEpoch());
+        ReclaimRetired();
+    }
+
+    /// <summary>Frees what the retired list holds that no open scope can still reach.</summary>
+    internal void ReclaimRetired()
+    {
+        if (_retired.IsEmpty || Volatile.Read(ref _disposed) != 0)
         {
-            Wait(Backend.DropStructureAsync(structure.Id));
+            return;
         }
-        catch (FarMemoryUnavailableException)
+
+        long released = _retired.Reclaim(_epochs.OldestActiveEpoch());
+        if (released != 0)
         {
-            // The far store is unreachable. Local memory is already free; the store reclaims the
-            // objects itself when this client's session expires, so disposal does not fail on it.
-        }
-        catch (Exception e)
-        {
-            throw Unavailable("Dropping the structure in far memory failed; its far objects may remain.", e);
+            _budget.Release(released);
         }
     }
+
+    /// <summary>Parks the calling thread's scope, if it is in one, before it blocks; returns the slot to unpark (or null).</summary>
+    private EpochSlot* ParkIfInScope()
+    {
+        if (!_epochs.IsCurrentThreadInScope())
+        {
+            return null;
+        }
+
+        EpochSlot* slot = _epochs.CurrentSlot();
+        EpochTable.Park(slot);
+        return slot;
+    }
+
+    private void UnparkIfParked(EpochSlot* slot)
+    {
+        if (slot != null)
+        {
+            _epochs.Unpark(slot);
+        }
+    }
+
+    private bool TryEnterCall()
+    {
+        Interlocked.Increment(ref _callsInFlight);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            Interlocked.Decrement(ref _callsInFlight);
+            return false;
+        }
+
+        return true;
+    }
+
+    private void ExitCall() => Interlocked.Decrement(ref _callsInFlight);
 
     /// <summary>Takes budget for metadata, shrinking the heap (evicting if needed) to make room.</summary>
     private void ReserveMetadata(long bytes)
@@ -398,6 +518,13 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
         while (!_budget.TryReserve(bytes))
         {
             if (_heap.ReleaseFreeSegment())
+            {
+                continue;
+            }
+
+            long usedBefore = _budget.UsedBytes;
+            ReclaimRetired();
+            if (_budget.UsedBytes < usedBefore)
             {
                 continue;
             }
@@ -444,15 +571,85 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
     private static FarMemoryException Unavailable(string message, Exception e) =>
         e as FarMemoryException ?? new FarMemoryUnavailableException(message, e);
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+    private void ThrowIfDisposed()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            throw new ObjectDisposedException(nameof(FarMemoryRuntime), $"The FarMemoryRuntime {Name} has been disposed.");
+        }
+    }
 
+    /// <summary>
+    /// Disposes every structure, the heap, the evacuator and (unless told otherwise) the backend.
+    /// A second call does nothing once the first has finished.
+    /// </summary>
+    /// <remarks>
+    /// <para>Lifecycle rules. Dispose scopes, enumerators and collections before the runtime. On the
+    /// thread that calls it no scope of this runtime may be open: that is a
+    /// <see cref="FarMemoryScopeException"/>, and the runtime is left as it was. Scopes open on other
+    /// threads are waited for, up to <see cref="FarMemoryOptions.ScopeDrainTimeout"/>; meanwhile they
+    /// keep working on what is local, and new scopes, misses and collections are refused with
+    /// <see cref="ObjectDisposedException"/>. If they are still open after the timeout, Dispose throws
+    /// <see cref="FarMemoryScopeException"/> and frees nothing (so those threads cannot touch freed
+    /// memory); call it again once they have ended. Collections disposed after the runtime, and scopes
+    /// ended after it, do nothing.</para>
+    /// </remarks>
+    /// <exception cref="FarMemoryScopeException">A scope of this runtime is still open.</exception>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        lock (_disposeLock)
         {
-            return;
-        }
+            if (_freed)
+            {
+                return;
+            }
 
+            if (_epochs.IsCurrentThreadInScope())
+            {
+                throw new FarMemoryScopeException(
+                    $"This thread still has a DerefScope (or a scan) of FarMemoryRuntime {Name} open. " +
+                    "Dispose every scope before the runtime that created it; the runtime was left as it was.");
+            }
+
+            Interlocked.Exchange(ref _disposed, 1);
+            if (!DrainScopes(out int open))
+            {
+                throw new FarMemoryScopeException(
+                    $"{open} DerefScope(s) of FarMemoryRuntime {Name} were still open on other threads after " +
+                    $"{Options.ScopeDrainTimeout.TotalSeconds:0.###} s. The runtime takes no new work, and keeps its memory " +
+                    "until they end; call Dispose again once they have.");
+            }
+
+            _freed = true;
+            FreeEverything();
+        }
+    }
+
+    /// <summary>Waits until no scope of this runtime is open on any thread and no call is in flight.</summary>
+    private bool DrainScopes(out int open)
+    {
+        long deadline = Stopwatch.GetTimestamp() + (long)(Options.ScopeDrainTimeout.TotalSeconds * Stopwatch.Frequency);
+        SpinWait spin = default;
+        while (true)
+        {
+            open = _epochs.OpenScopes();
+            if (open == 0 && Volatile.Read(ref _callsInFlight) == 0)
+            {
+                return true;
+            }
+
+            if (Stopwatch.GetTimestamp() >= deadline)
+            {
+                open = Math.Max(open, 1);
+                return false;
+            }
+
+            spin.SpinOnce();
+        }
+    }
+
+    private void FreeEverything()
+    {
         _metrics.Dispose();
         _evacuator.Dispose();
         lock (_statsLock)
@@ -462,9 +659,9 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
 
         foreach (FarStructure structure in _structures.Values)
         {
-            structure.IsDisposed = true;
+            structure.TryRetire();
             SpinWait drain = default;
-            while (Volatile.Read(ref structure.PrefetchesInFlight) != 0)
+            while (Volatile.Read(ref structure.OperationsInFlight) != 0)
             {
                 drain.SpinOnce();
             }
@@ -474,6 +671,7 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
         }
 
         _structures.Clear();
+        _budget.Release(_retired.Reclaim(long.MaxValue));
         _heap.Dispose();
         _epochs.Dispose();
         if (_ownsBackend)

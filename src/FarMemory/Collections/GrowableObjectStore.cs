@@ -20,11 +20,11 @@ internal sealed unsafe class GrowableObjectStore : IDisposable
     private readonly FarStructure _structure;
     private readonly PointerTable _table;
 
-    public GrowableObjectStore(FarMemoryRuntime runtime, int objectSize)
+    public GrowableObjectStore(FarMemoryRuntime runtime, int objectSize, Type owner)
     {
         ArgumentNullException.ThrowIfNull(runtime);
         _runtime = runtime;
-        _structure = runtime.CreateGrowableStructure(objectSize, ChunkWords);
+        _structure = runtime.CreateGrowableStructure(objectSize, ChunkWords, owner);
         _table = _structure.Table;
     }
 
@@ -63,6 +63,11 @@ internal sealed unsafe class GrowableObjectStore : IDisposable
 
     public bool IsDisposed => _structure.IsDisposed;
 
+    internal FarStructure Structure => _structure;
+
+    /// <summary>Throws <see cref="ObjectDisposedException"/> naming the owning collection once it is disposed.</summary>
+    public void ThrowIfDisposed() => _structure.ThrowIfDisposed();
+
     /// <summary>Makes sure objects 0 .. <paramref name="count"/> - 1 have words.</summary>
     public void EnsureCapacity(long count)
     {
@@ -75,40 +80,16 @@ internal sealed unsafe class GrowableObjectStore : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong* WordOf(long id) => _table[id];
 
-    /// <summary>Dereference with the fast path checked first, no pin (for copying a value in or out).</summary>
+    /// <summary>Dereference for copying a value in or out, no pin.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public byte* Resolve(long id, bool write, scoped in DerefScope scope)
-    {
-        ulong* word = _table[id];
-        ulong w = Volatile.Read(ref *word);
-        ulong mask = write ? MetadataWord.WriteMask : MetadataWord.ReadMask;
-        ulong expected = write ? MetadataWord.WriteExpected : MetadataWord.ReadExpected;
-        EpochSlot* slot = scope.Slot;
-        if ((w & mask) == expected && slot != null)
-        {
-            slot->Hits++;
-            return MetadataWord.Address(w);
-        }
-
-        return _runtime.DerefSlow(_structure, word, write, in scope);
-    }
+    public byte* Resolve(long id, bool write, scoped in DerefScope scope) => _structure.Deref(_table[id], write, in scope);
 
     /// <summary>Dereference for a ref or span that outlives the call: pins the object in the scope.</summary>
-    public byte* Pinned(long id, bool write, scoped in DerefScope scope, out bool pushed)
-    {
-        byte* data = Resolve(id, write, in scope);
-        pushed = scope.Pin(_table[id]);
-        return data;
-    }
+    public byte* Pinned(long id, bool write, scoped in DerefScope scope, out bool pushed) =>
+        _structure.DerefPinned(_table[id], write, in scope, out pushed);
 
     /// <summary>Starts a background fetch of object <paramref name="id"/> if it is far; never waits.</summary>
-    public void Prefetch(long id)
-    {
-        if (IsFar(id))
-        {
-            _runtime.Prefetch(_structure, id, 1, 1, nonTemporal: false);
-        }
-    }
+    public void Prefetch(long id) => _runtime.Prefetch(_structure, id, 1, 1, nonTemporal: false);
 
     /// <summary>Starts one batched background fetch of those of <paramref name="ids"/> that are far; never waits.</summary>
     public void Prefetch(ReadOnlySpan<long> ids)

@@ -1,6 +1,6 @@
 namespace FarMemory.Collections;
 
-public sealed partial class RemArray<T>
+public sealed unsafe partial class RemArray<T>
 {
     /// <summary>The enumerable <see cref="NonTemporal"/> returns; see there.</summary>
     public readonly struct NonTemporalScan
@@ -9,6 +9,6 @@ public sealed partial class RemArray<T>
 
         internal NonTemporalScan(RemArray<T> array) => _array = array;
 
-        public Enumerator GetEnumerator() => new(_array, nonTemporal: true);
+        public ObjectScan<T> GetEnumerator() => new(_array._structure, _array._length, _array._shift, nonTemporal: true);
     }
 }

@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using FarMemory.Pointers;
 using FarMemory.Scopes;
 
 namespace FarMemory.Collections;
@@ -50,7 +49,7 @@ public sealed unsafe partial class RemArray<T> : IDisposable
         _mask = elementsPerObject - 1;
         ElementsPerObject = elementsPerObject;
         long objects = (length + elementsPerObject - 1) >> _shift;
-        _structure = runtime.CreateStructure(objects, checked(elementsPerObject * sizeof(T)));
+        _structure = runtime.CreateStructure(objects, checked(elementsPerObject * sizeof(T)), typeof(RemArray<T>));
         if (runtime.Options.Prefetching)
         {
             _structure.Prefetcher = new Prefetching.StridePrefetcher(_structure.ObjectSize);
@@ -82,15 +81,7 @@ public sealed unsafe partial class RemArray<T> : IDisposable
     public T Read(long index, scoped in DerefScope scope)
     {
         CheckIndex(index);
-        ulong w = Volatile.Read(ref _words[index >> _shift]);
-        EpochSlot* slot = scope.Slot;
-        if ((w & MetadataWord.ReadMask) == MetadataWord.ReadExpected && slot != null)
-        {
-            slot->Hits++;
-            return ((T*)MetadataWord.Address(w))[index & _mask];
-        }
-
-        return ((T*)Resolve(index >> _shift, write: false, in scope))[index & _mask];
+        return ((T*)_structure.Deref(_words + (index >> _shift), write: false, in scope))[index & _mask];
     }
 
     /// <summary>Writes element <paramref name="index"/>.</summary>
@@ -98,16 +89,7 @@ public sealed unsafe partial class RemArray<T> : IDisposable
     public void Write(long index, T value, scoped in DerefScope scope)
     {
         CheckIndex(index);
-        ulong w = Volatile.Read(ref _words[index >> _shift]);
-        EpochSlot* slot = scope.Slot;
-        if ((w & MetadataWord.WriteMask) == MetadataWord.WriteExpected && slot != null)
-        {
-            slot->Hits++;
-            ((T*)MetadataWord.Address(w))[index & _mask] = value;
-            return;
-        }
-
-        ((T*)Resolve(index >> _shift, write: true, in scope))[index & _mask] = value;
+        ((T*)_structure.Deref(_words + (index >> _shift), write: true, in scope))[index & _mask] = value;
     }
 
     /// <summary>
@@ -161,10 +143,8 @@ public sealed unsafe partial class RemArray<T> : IDisposable
     public void Prefetch(long objectIndex, bool nonTemporal = false)
     {
         CheckObject(objectIndex);
-        if (MetadataWord.IsOnlyFar(Volatile.Read(ref _words[objectIndex])))
-        {
-            _runtime.Prefetch(_structure, objectIndex, 1, 1, nonTemporal);
-        }
+        _structure.ThrowIfDisposed();
+        _runtime.Prefetch(_structure, objectIndex, 1, 1, nonTemporal);
     }
 
     /// <summary>Copies <paramref name="destination"/>.Length elements starting at <paramref name="start"/>, an object at a time.</summary>
@@ -202,7 +182,7 @@ public sealed unsafe partial class RemArray<T> : IDisposable
     }
 
     /// <summary>A by-value scan of every element; it manages its own scopes, one object at a time.</summary>
-    public Enumerator GetEnumerator() => new(this, nonTemporal: false);
+    public ObjectScan<T> GetEnumerator() => new(_structure, _length, _shift, nonTemporal: false);
 
     /// <summary>
     /// A scan that does not pollute the cache (AIFM's non-temporal hint): objects it brings in stay
@@ -211,7 +191,12 @@ public sealed unsafe partial class RemArray<T> : IDisposable
     /// </summary>
     public NonTemporalScan NonTemporal() => new(this);
 
-    /// <summary>Frees the array's local objects, pointer table and far objects.</summary>
+    /// <summary>
+    /// Frees the array's local objects, pointer table and far objects. Allowed inside an open scope;
+    /// a second call does nothing, and every later use throws <see cref="ObjectDisposedException"/>.
+    /// A Dispose racing with readers on other threads lets each of them finish with correct values or
+    /// throw <see cref="ObjectDisposedException"/>.
+    /// </summary>
     public void Dispose() => _runtime.DropStructure(_structure);
 
     internal int ObjectLength(long objectIndex) =>
@@ -219,35 +204,18 @@ public sealed unsafe partial class RemArray<T> : IDisposable
 
     internal ulong* WordOf(long objectIndex) => _words + objectIndex;
 
-    /// <summary>Dereference with the fast path checked first, no pin.</summary>
+    /// <summary>Dereference for a copy in or out, no pin.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private byte* Resolve(long objectIndex, bool write, scoped in DerefScope scope, bool nonTemporal = false)
-    {
-        ulong* word = _words + objectIndex;
-        ulong w = Volatile.Read(ref *word);
-        ulong mask = write ? MetadataWord.WriteMask : MetadataWord.ReadMask;
-        ulong expected = write ? MetadataWord.WriteExpected : MetadataWord.ReadExpected;
-        EpochSlot* slot = scope.Slot;
-        if ((w & mask) == expected && slot != null)
-        {
-            slot->Hits++;
-            return MetadataWord.Address(w);
-        }
-
-        return _runtime.DerefSlow(_structure, word, write, in scope, nonTemporal);
-    }
+    private byte* Resolve(long objectIndex, bool write, scoped in DerefScope scope) =>
+        _structure.Deref(_words + objectIndex, write, in scope);
 
     /// <summary>Dereference for a ref or span that outlives the call: pins the object in the scope.</summary>
     internal byte* Pinned(long objectIndex, bool write, scoped in DerefScope scope) =>
-        Pinned(objectIndex, write, in scope, out _);
+        _structure.DerefPinned(_words + objectIndex, write, in scope, out _);
 
     /// <summary>Like the overload above; <paramref name="pushed"/> tells whether a new pin was pushed, which the caller may pop when done.</summary>
-    internal byte* Pinned(long objectIndex, bool write, scoped in DerefScope scope, out bool pushed, bool nonTemporal = false)
-    {
-        byte* data = Resolve(objectIndex, write, in scope, nonTemporal);
-        pushed = scope.Pin(_words + objectIndex);
-        return data;
-    }
+    internal byte* Pinned(long objectIndex, bool write, scoped in DerefScope scope, out bool pushed, bool nonTemporal = false) =>
+        _structure.DerefPinned(_words + objectIndex, write, in scope, out pushed, nonTemporal);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CheckIndex(long index)

@@ -73,7 +73,7 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
             throw new ArgumentOutOfRangeException(nameof(stripes), stripes, "Stripes must be a power of two up to 65536 (or 0 for the default of 16).");
         }
 
-        _store = new GrowableObjectStore(runtime, sizeof(Pair));
+        _store = new GrowableObjectStore(runtime, sizeof(Pair), typeof(RemHashTable<TKey, TValue>));
         _stripeMask = stripes - 1;
         _stripes = new Stripe[stripes];
         try
@@ -359,14 +359,19 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
         }
     }
 
-    /// <summary>Frees the index, the pairs' local objects and words, and their far objects.</summary>
+    /// <summary>
+    /// Frees the index, the pairs' local objects and words, and their far objects; a second call
+    /// does nothing. Lock-free readers racing with it finish or throw
+    /// <see cref="ObjectDisposedException"/>: the buckets are freed only once every scope open now
+    /// has ended.
+    /// </summary>
     public void Dispose()
     {
         foreach (Stripe stripe in _stripes)
         {
             if (stripe != null)
             {
-                Stripe.Free(Runtime, stripe.Publish(null));
+                Stripe.Retire(Runtime, stripe.Publish(null));
             }
         }
 
@@ -443,7 +448,7 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
         Monitor.Exit(_wordsGate);
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_store.IsDisposed, this);
+    private void ThrowIfDisposed() => _store.ThrowIfDisposed();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static long WordOf(ulong bucket) => (long)(uint)bucket - WordBias;
@@ -553,6 +558,15 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
                 long bytes = BlockBytes((int)*block);
                 NativeMemory.Free(block);
                 runtime.ReleaseIndexBytes(bytes);
+            }
+        }
+
+        /// <summary>Hands a block readers may still be probing to the runtime, which frees it once they cannot.</summary>
+        public static void Retire(FarMemoryRuntime runtime, ulong* block)
+        {
+            if (block != null)
+            {
+                runtime.RetireIndexMemory(block, BlockBytes((int)*block));
             }
         }
 

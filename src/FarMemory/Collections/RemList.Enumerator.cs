@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using FarMemory.Scopes;
 
 namespace FarMemory.Collections;
 
@@ -16,10 +15,8 @@ public sealed unsafe partial class RemList<T>
         private readonly bool _backward;
         private ref T _cursor;
         private ref T _limit;
-        private DerefScope _scope;
-        private int _node;
+        private ObjectWindow<T> _window;
         private int _nextNode;
-        private bool _pushedPin;
 
         internal Enumerator(RemList<T> list, bool backward)
         {
@@ -27,10 +24,8 @@ public sealed unsafe partial class RemList<T>
             _backward = backward;
             _cursor = ref Unsafe.NullRef<T>();
             _limit = ref Unsafe.NullRef<T>();
-            _scope = default;
-            _node = -1;
+            _window = default;
             _nextNode = backward ? list._tail : list._head;
-            _pushedPin = false;
         }
 
         public readonly ref readonly T Current => ref _cursor;
@@ -63,7 +58,7 @@ public sealed unsafe partial class RemList<T>
             }
 
             RemList<T> list = _list;
-            int node = _node = _nextNode;
+            int node = _nextNode;
             int[] links = _backward ? list._prev : list._next;
             _nextNode = links[node];
             for (int ahead = _nextNode, k = 0; ahead >= 0 && k < PrefetchDepth; ahead = links[ahead], k++)
@@ -71,8 +66,7 @@ public sealed unsafe partial class RemList<T>
                 list._store.Prefetch(ahead);
             }
 
-            _scope = list.Runtime.EnterScope();
-            T* data = (T*)list._store.Pinned(node, write: false, in _scope, out _pushedPin) + list._first[node];
+            T* data = _window.Open(list._store.Structure, list._store.WordOf(node), nonTemporal: false) + list._first[node];
             if (_backward)
             {
                 _cursor = ref *(data + list._used[node] - 1);
@@ -89,16 +83,9 @@ public sealed unsafe partial class RemList<T>
 
         public void Dispose() => Release();
 
-        /// <summary>Leaves the current node; pops our pin when an outer scope would keep it.</summary>
         private void Release()
         {
-            if (_pushedPin)
-            {
-                _scope.UnpinTop(_list._store.WordOf(_node));
-            }
-
-            _pushedPin = false;
-            _scope.Dispose();
+            _window.Close();
             _cursor = ref Unsafe.NullRef<T>();
             _limit = ref Unsafe.NullRef<T>();
         }

@@ -46,7 +46,7 @@ public sealed unsafe partial class RemList<T> : IDisposable
     internal RemList(FarMemoryRuntime runtime, int elementsPerObject)
     {
         _perNode = GrowableObjectStore.ElementsPerObject(runtime, elementsPerObject, sizeof(T));
-        _store = new GrowableObjectStore(runtime, checked(_perNode * sizeof(T)));
+        _store = new GrowableObjectStore(runtime, checked(_perNode * sizeof(T)), typeof(RemList<T>));
     }
 
     public long Count => _count;
@@ -110,7 +110,7 @@ public sealed unsafe partial class RemList<T> : IDisposable
 
     public void AddFirst(T value, scoped in DerefScope scope)
     {
-        ObjectDisposedException.ThrowIf(_store.IsDisposed, this);
+        _store.ThrowIfDisposed();
         if (_head >= 0 && _first[_head] > 0)
         {
             T* data = Data(_head, write: true, in scope);
@@ -129,7 +129,7 @@ public sealed unsafe partial class RemList<T> : IDisposable
 
     public void AddLast(T value, scoped in DerefScope scope)
     {
-        ObjectDisposedException.ThrowIf(_store.IsDisposed, this);
+        _store.ThrowIfDisposed();
         if (_tail >= 0 && _first[_tail] + _used[_tail] < _perNode)
         {
             Data(_tail, write: true, in scope)[_first[_tail] + _used[_tail]] = value;
@@ -418,7 +418,7 @@ public sealed unsafe partial class RemList<T> : IDisposable
 
     private void CheckElement(Position position)
     {
-        ObjectDisposedException.ThrowIf(_store.IsDisposed, this);
+        _store.ThrowIfDisposed();
         if (position.IsEnd || (uint)position.Node >= (uint)_nodes || (uint)position.Offset >= (uint)_used[position.Node])
         {
             throw new ArgumentOutOfRangeException(nameof(position), position, "The position names no element of this list (the end, or invalidated by a change).");
@@ -427,7 +427,7 @@ public sealed unsafe partial class RemList<T> : IDisposable
 
     private void ThrowIfEmpty()
     {
-        ObjectDisposedException.ThrowIf(_store.IsDisposed, this);
+        _store.ThrowIfDisposed();
         if (_count == 0)
         {
             throw new InvalidOperationException("The list is empty.");

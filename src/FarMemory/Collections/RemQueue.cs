@@ -37,7 +37,7 @@ public sealed unsafe class RemQueue<T> : IDisposable
     internal RemQueue(FarMemoryRuntime runtime, int elementsPerObject)
     {
         _perObject = GrowableObjectStore.ElementsPerObject(runtime, elementsPerObject, sizeof(T));
-        _store = new GrowableObjectStore(runtime, checked(_perObject * sizeof(T)));
+        _store = new GrowableObjectStore(runtime, checked(_perObject * sizeof(T)), typeof(RemQueue<T>));
     }
 
     public long Count => Volatile.Read(ref _count);
@@ -51,7 +51,7 @@ public sealed unsafe class RemQueue<T> : IDisposable
         FarMemoryRuntime.EnterLockParked(_gate, in scope);
         try
         {
-            ObjectDisposedException.ThrowIf(_store.IsDisposed, this);
+            _store.ThrowIfDisposed();
             if (_ringCount == 0 || _tailOffset == _perObject)
             {
                 AppendObject();
@@ -72,7 +72,7 @@ public sealed unsafe class RemQueue<T> : IDisposable
         FarMemoryRuntime.EnterLockParked(_gate, in scope);
         try
         {
-            ObjectDisposedException.ThrowIf(_store.IsDisposed, this);
+            _store.ThrowIfDisposed();
             if (_count == 0)
             {
                 value = default;
@@ -109,7 +109,7 @@ public sealed unsafe class RemQueue<T> : IDisposable
         FarMemoryRuntime.EnterLockParked(_gate, in scope);
         try
         {
-            ObjectDisposedException.ThrowIf(_store.IsDisposed, this);
+            _store.ThrowIfDisposed();
             if (_count == 0)
             {
                 value = default;

@@ -17,7 +17,7 @@ public sealed class RemStack<T> : IDisposable
 {
     private readonly RemVector<T> _items;
 
-    internal RemStack(FarMemoryRuntime runtime, int elementsPerObject) => _items = new RemVector<T>(runtime, elementsPerObject);
+    internal RemStack(FarMemoryRuntime runtime, int elementsPerObject) => _items = new RemVector<T>(runtime, elementsPerObject, typeof(RemStack<T>));
 
     public long Count => _items.Count;
 
@@ -27,10 +27,11 @@ public sealed class RemStack<T> : IDisposable
 
     /// <summary>Removes and returns the top element.</summary>
     public T Pop(scoped in DerefScope scope) =>
-        _items.Count == 0 ? throw new InvalidOperationException("The stack is empty.") : _items.RemoveLast(in scope);
+        TryPop(out T value, in scope) ? value : throw new InvalidOperationException("The stack is empty.");
 
     public bool TryPop(out T value, scoped in DerefScope scope)
     {
+        _items.Store.ThrowIfDisposed();
         if (_items.Count == 0)
         {
             value = default;
@@ -43,7 +44,7 @@ public sealed class RemStack<T> : IDisposable
 
     /// <summary>Reads the top element without removing it.</summary>
     public T Peek(scoped in DerefScope scope) =>
-        _items.Count == 0 ? throw new InvalidOperationException("The stack is empty.") : _items.ReadLast(in scope);
+        _items.Count == 0 && !_items.Store.IsDisposed ? throw new InvalidOperationException("The stack is empty.") : _items.ReadLast(in scope);
 
     public void Clear() => _items.Clear();
 

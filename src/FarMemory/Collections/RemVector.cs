@@ -29,12 +29,12 @@ public sealed unsafe partial class RemVector<T> : IDisposable
     private readonly long _mask;
     private long _count;
 
-    internal RemVector(FarMemoryRuntime runtime, int elementsPerObject)
+    internal RemVector(FarMemoryRuntime runtime, int elementsPerObject, Type? owner = null)
     {
         ElementsPerObject = GrowableObjectStore.ElementsPerObject(runtime, elementsPerObject, sizeof(T));
         _shift = int.Log2(ElementsPerObject);
         _mask = ElementsPerObject - 1;
-        _store = new GrowableObjectStore(runtime, checked(ElementsPerObject * sizeof(T)));
+        _store = new GrowableObjectStore(runtime, checked(ElementsPerObject * sizeof(T)), owner ?? typeof(RemVector<T>));
     }
 
     /// <summary>Number of elements.</summary>
@@ -76,7 +76,7 @@ public sealed unsafe partial class RemVector<T> : IDisposable
     /// <summary>Appends <paramref name="value"/>; touches only the last object.</summary>
     public void Add(T value, scoped in DerefScope scope)
     {
-        ObjectDisposedException.ThrowIf(_store.IsDisposed, this);
+        _store.ThrowIfDisposed();
         long index = _count;
         long objectIndex = index >> _shift;
         if (objectIndex >= _store.Capacity)
@@ -91,6 +91,7 @@ public sealed unsafe partial class RemVector<T> : IDisposable
     /// <summary>Removes and returns the last element; touches only the last object.</summary>
     public T RemoveLast(scoped in DerefScope scope)
     {
+        _store.ThrowIfDisposed();
         long index = _count - 1;
         if (index < 0)
         {
@@ -110,6 +111,7 @@ public sealed unsafe partial class RemVector<T> : IDisposable
     /// <summary>Reads the last element.</summary>
     public T ReadLast(scoped in DerefScope scope)
     {
+        _store.ThrowIfDisposed();
         if (_count == 0)
         {
             throw new InvalidOperationException("The vector is empty.");
@@ -121,7 +123,7 @@ public sealed unsafe partial class RemVector<T> : IDisposable
     /// <summary>Appends <paramref name="source"/> a whole object at a time.</summary>
     public void AddRange(ReadOnlySpan<T> source)
     {
-        ObjectDisposedException.ThrowIf(_store.IsDisposed, this);
+        _store.ThrowIfDisposed();
         long end = _count + source.Length;
         _store.EnsureCapacity((end + _mask) >> _shift);
         using DerefScope scope = Runtime.EnterScope();
@@ -143,6 +145,7 @@ public sealed unsafe partial class RemVector<T> : IDisposable
     /// <summary>Copies <paramref name="destination"/>.Length elements starting at <paramref name="start"/>.</summary>
     public void CopyTo(long start, Span<T> destination)
     {
+        _store.ThrowIfDisposed();
         if (start < 0 || start + destination.Length > _count)
         {
             throw new ArgumentOutOfRangeException(nameof(start), start, $"[{start}, {start + destination.Length}) is outside the vector of {_count} elements.");
@@ -167,7 +170,7 @@ public sealed unsafe partial class RemVector<T> : IDisposable
     public void Resize(long count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        ObjectDisposedException.ThrowIf(_store.IsDisposed, this);
+        _store.ThrowIfDisposed();
         long old = _count;
         if (count < old)
         {
@@ -199,7 +202,7 @@ public sealed unsafe partial class RemVector<T> : IDisposable
     public void Clear() => Resize(0);
 
     /// <summary>A by-value scan; it manages its own scopes, one object at a time.</summary>
-    public Enumerator GetEnumerator() => new(this);
+    public ObjectScan<T> GetEnumerator() => new(_store.Structure, _count, _shift, nonTemporal: false);
 
     /// <summary>Frees the vector's local objects, metadata and far objects; it is empty afterwards.</summary>
     public void Dispose()
@@ -219,7 +222,7 @@ public sealed unsafe partial class RemVector<T> : IDisposable
 
     private void ThrowIndex(long index)
     {
-        ObjectDisposedException.ThrowIf(_store.IsDisposed, this);
+        _store.ThrowIfDisposed();
         throw new ArgumentOutOfRangeException(nameof(index), index, $"Index must be in [0, {_count}).");
     }
 }

@@ -3,7 +3,12 @@ namespace FarMemory.Diagnostics;
 /// <summary>A point-in-time snapshot of a runtime's counters and memory accounting.</summary>
 public sealed record FarMemoryStats
 {
-    /// <summary>Dereferences served from local memory without the slow path.</summary>
+    /// <summary>
+    /// Object dereferences the runtime saw served from local memory: each object a scan visits, and
+    /// each hit that set an object's hot or dirty bit (its first use after it arrived or after the
+    /// CLOCK hand passed). Repeated hits on an object already hot are not counted: counting them
+    /// would put a store on every hit, which is the one thing the inlined fast path avoids.
+    /// </summary>
     public long Hits { get; init; }
 
     /// <summary>Dereferences that had to bring an object in (fetched or materialised).</summary>
@@ -72,6 +77,6 @@ public sealed record FarMemoryStats
     /// <summary>CLOCK sweeps completed.</summary>
     public long Sweeps { get; init; }
 
-    /// <summary>Fraction of dereferences that hit.</summary>
+    /// <summary>Fraction of the object dereferences the runtime saw that hit (see <see cref="Hits"/>).</summary>
     public double HitRatio => Hits + Misses == 0 ? 0 : (double)Hits / (Hits + Misses);
 }

@@ -7,6 +7,9 @@ namespace FarMemory.Evacuation;
 internal sealed unsafe class EvacuationContext
 {
     public Victim[] Victims = new Victim[256];
+
+    /// <summary>Victims marked so far in this round (entries of <see cref="Victims"/> in use).</summary>
+    public int VictimCount;
     public readonly HashSet<nint> Spared = new();
     public int[] Dirty = new int[256];
     public FarObjectKey[] Keys = new FarObjectKey[64];

@@ -358,15 +358,41 @@ internal sealed unsafe class Evacuator : IDisposable
         _lastSweep = Stopwatch.GetTimestamp();
     }
 
+    /// <summary>
+    /// A test hook run right after the barrier, where a failure would leave the most state to undo
+    /// (victims marked, none published). Null in production.
+    /// </summary>
+    internal Action? FaultAfterBarrier { get; set; }
+
     private void Evacuate(List<Segment> segments, EpochSlot* self, bool evictHot, EvacuationContext context)
     {
-        int count = 0;
+        context.VictimCount = 0;
         foreach (Segment segment in segments)
         {
             segment.KeepAfterEvacuation = false;
-            count = Mark(segment, context, count);
+            segment.ReturnedByEvacuation = false;
+            segment.DirtyPending = 0;
         }
 
+        try
+        {
+            EvacuateMarked(segments, self, evictHot, context);
+        }
+        catch
+        {
+            Abandon(segments, context);
+            throw;
+        }
+    }
+
+    private void EvacuateMarked(List<Segment> segments, EpochSlot* self, bool evictHot, EvacuationContext context)
+    {
+        foreach (Segment segment in segments)
+        {
+            Mark(segment, context);
+        }
+
+        int count = context.VictimCount;
         long epoch = _epochs.BumpEpoch();
         var spare = new SpareVisitor(context.Spared, segments);
         _epochs.WaitForOlderScopes(epoch, self, ref spare);
@@ -378,6 +404,7 @@ internal sealed unsafe class Evacuator : IDisposable
             }
         }
 
+        FaultAfterBarrier?.Invoke();
         int dirty = 0;
         EvacuationContext.Victim[] victims = context.Victims;
         for (int i = 0; i < count; i++)
@@ -418,7 +445,7 @@ internal sealed unsafe class Evacuator : IDisposable
         {
             if (segment.DirtyPending == 0)
             {
-                _heap.ReturnEvacuated(segment, empty: !segment.KeepAfterEvacuation);
+                Return(segment);
             }
         }
 
@@ -432,11 +459,47 @@ internal sealed unsafe class Evacuator : IDisposable
     }
 
     /// <summary>
-    /// Sets Evacuating on every live object of the segment and appends it to the victims after
-    /// <paramref name="count"/>; returns the new count. An object in a state the evacuation may not
+    /// Undoes an evacuation that failed part-way: every victim whose fate was not published gets its
+    /// Evacuating bit cleared (keeping hot, dirty and remote as they were, so nothing is lost and
+    /// waiters wake), and every segment not yet handed back returns to the CLOCK, kept whole.
+    /// </summary>
+    private void Abandon(List<Segment> segments, EvacuationContext context)
+    {
+        EvacuationContext.Victim[] victims = context.Victims;
+        for (int i = 0; i < context.VictimCount; i++)
+        {
+            ref EvacuationContext.Victim victim = ref victims[i];
+            if (victim.Word != null)
+            {
+                _waiters.Publish(victim.Word, Volatile.Read(ref *victim.Word) & ~MetadataWord.Evacuating);
+                victim.Segment.KeepAfterEvacuation = true;
+                victim.Word = null;
+            }
+        }
+
+        foreach (Segment segment in segments)
+        {
+            if (!segment.ReturnedByEvacuation)
+            {
+                segment.DirtyPending = 0;
+                segment.KeepAfterEvacuation = true;
+                Return(segment);
+            }
+        }
+    }
+
+    private void Return(Segment segment)
+    {
+        segment.ReturnedByEvacuation = true;
+        _heap.ReturnEvacuated(segment, empty: !segment.KeepAfterEvacuation);
+    }
+
+    /// <summary>
+    /// Sets Evacuating on every live object of the segment and appends it to the context's victims
+    /// (so a failure part-way knows exactly which words to restore). An object in a state the evacuation may not
     /// take (which should not happen) keeps the segment.
     /// </summary>
-    private static int Mark(Segment segment, EvacuationContext context, int count)
+    private static void Mark(Segment segment, EvacuationContext context)
     {
         int top = segment.Top;
         for (int offset = 0; offset < top;)
@@ -459,16 +522,14 @@ internal sealed unsafe class Evacuator : IDisposable
                     break;
                 }
 
+                context.EnsureVictims(context.VictimCount + 1);
                 if (Interlocked.CompareExchange(ref *word, w | MetadataWord.Evacuating, w) == w)
                 {
-                    context.EnsureVictims(count + 1);
-                    context.Victims[count++] = new EvacuationContext.Victim { Word = word, Header = header, Segment = segment };
+                    context.Victims[context.VictimCount++] = new EvacuationContext.Victim { Word = word, Header = header, Segment = segment };
                     break;
                 }
             }
         }
-
-        return count;
     }
 
     /// <summary>Copies a victim to a survivor segment and publishes it there, not hot.</summary>
@@ -582,7 +643,7 @@ internal sealed unsafe class Evacuator : IDisposable
     {
         if (--segment.DirtyPending == 0)
         {
-            _heap.ReturnEvacuated(segment, empty: !segment.KeepAfterEvacuation);
+            Return(segment);
         }
     }
 

@@ -50,6 +50,9 @@ internal sealed unsafe class Segment : IDisposable
     /// <summary>Dirty victims of the owning evacuation whose write-back has not settled yet.</summary>
     public int DirtyPending;
 
+    /// <summary>Set when the owning evacuation handed the segment back, so a failed one returns each segment once.</summary>
+    public bool ReturnedByEvacuation;
+
     public Memory<byte> Slice(byte* pointer, int length) => _memory.Memory.Slice((int)(pointer - Base), length);
 
     public bool Contains(byte* pointer) => pointer >= Base && pointer < Base + Size;

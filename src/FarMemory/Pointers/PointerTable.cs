@@ -99,16 +99,18 @@ internal sealed unsafe class PointerTable : IDisposable
         Volatile.Write(ref _count, first + chunkWords);
     }
 
+    /// <summary>
+    /// Frees the chunks; a second call does nothing. The chunk directory stays, so computing a
+    /// word's address (which the fast path does before its scope check) never fails; the structure's
+    /// retirement keeps every scope that could load through that address from doing so.
+    /// </summary>
     public void Dispose()
     {
-        ulong*[] chunks = _chunks;
         int used = _chunkCount;
-        _chunks = [];
         _chunkCount = 0;
-        _count = 0;
         for (int i = 0; i < used; i++)
         {
-            NativeMemory.AlignedFree(chunks[i]);
+            NativeMemory.AlignedFree(_chunks[i]);
         }
     }
 }

@@ -21,16 +21,26 @@ namespace FarMemory.Scopes;
 /// </remarks>
 public unsafe ref struct DerefScope
 {
-    internal readonly EpochTable? Table;
+    /// <summary>The runtime's epoch table while the scope is open; null before entry and after
+    /// disposal, so the fast path's one compare against a structure's runtime also rejects a
+    /// default, disposed or foreign scope.</summary>
+    internal EpochTable? Table;
 
-    /// <summary>The thread's slot while the scope is open; null before entry and after disposal,
-    /// so the fast path's one null test also rejects a default or disposed scope.</summary>
+    /// <summary>The thread's slot while the scope is open; null before entry and after disposal.</summary>
     internal EpochSlot* Slot;
+
+    /// <summary>The nesting depth and outermost-entry serial this scope was entered at: a copy of the
+    /// scope that outlives its own end (a <c>using</c> variable disposed explicitly too) never exits
+    /// someone else's scope.</summary>
+    private readonly int _depth;
+    private readonly long _serial;
 
     internal DerefScope(EpochTable table, EpochSlot* slot)
     {
         Table = table;
         Slot = slot;
+        _depth = slot->Depth;
+        _serial = slot->EntrySerial;
     }
 
     /// <summary>True between entry and <see cref="Dispose"/>.</summary>
@@ -44,7 +54,7 @@ public unsafe ref struct DerefScope
     public readonly void Renew()
     {
         ThrowIfInactive();
-        if (Slot->Depth != 1)
+        if (Slot->Depth != 1 || _depth != 1 || Slot->EntrySerial != _serial)
         {
             throw new FarMemoryScopeException("Only the outermost DerefScope of a thread can be renewed.");
         }
@@ -52,18 +62,26 @@ public unsafe ref struct DerefScope
         Table!.Renew(Slot);
     }
 
+    /// <summary>
+    /// Ends the scope. A second call does nothing, also through a copy of the scope (a
+    /// <c>using</c> variable disposed explicitly as well): only the scope on top of the thread's
+    /// nesting, entered at this scope's entry, is ended.
+    /// </summary>
     public void Dispose()
     {
         EpochSlot* slot = Slot;
         if (slot != null)
         {
             Slot = null;
-            EpochTable.Exit(slot);
+            Table = null;
+            if (slot->Depth == _depth && slot->EntrySerial == _serial)
+            {
+                EpochTable.Exit(slot);
+            }
         }
     }
 
-    /// <summary>Counts a fast-path hit in the thread's slot (no shared cache line is written).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <summary>Counts a hit the slow path served (the fast path counts nothing: see <see cref="EpochSlot.Hits"/>).</summary>
     internal readonly void CountHit() => Slot->Hits++;
 
     /// <summary>

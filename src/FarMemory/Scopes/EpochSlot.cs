@@ -19,7 +19,7 @@ internal unsafe struct EpochSlot
     /// </summary>
     public long State;
 
-    /// <summary>Cumulative fast-path hits of the thread that owns the slot (owner writes only).</summary>
+    /// <summary>Hits the owning thread's slow path and scans served (owner writes only); the inlined fast path counts none.</summary>
     public long Hits;
 
     /// <summary>Source of the unique negative values written to <see cref="State"/> on park.</summary>
@@ -34,6 +34,9 @@ internal unsafe struct EpochSlot
     /// <summary>Nesting depth of scopes on the owning thread (owner only).</summary>
     public int Depth;
 
+    /// <summary>Incremented at every outermost entry (owner only), so a stale copy of an ended scope is told apart.</summary>
+    public long EntrySerial;
+
     /// <summary>Number of valid entries in <see cref="Pins"/>.</summary>
     public int PinCount;
 
@@ -42,7 +45,7 @@ internal unsafe struct EpochSlot
 
     public int OwnerThreadId;
 
-    private fixed byte _pad[8];
+
 
     /// <summary>
     /// Addresses of the metadata words of objects this scope holds raw refs to (refs, spans,

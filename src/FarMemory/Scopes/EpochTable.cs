@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -82,6 +81,7 @@ internal sealed unsafe class EpochTable : IDisposable
         EpochSlot* slot = CurrentSlot();
         if (slot->Depth++ == 0)
         {
+            slot->EntrySerial++;
             // Announce, then fence: every later load of a metadata word is ordered after this store.
             long epoch = Volatile.Read(ref _globalEpoch);
             slot->AnnounceEpoch = epoch;
@@ -94,7 +94,11 @@ internal sealed unsafe class EpochTable : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Exit(EpochSlot* slot)
     {
-        Debug.Assert(slot->Depth > 0, "scope exited more often than entered");
+        if (slot->Depth <= 0)
+        {
+            return;
+        }
+
         if (--slot->Depth == 0)
         {
             slot->PinCount = 0;
@@ -251,6 +255,49 @@ internal sealed unsafe class EpochTable : IDisposable
         throw new FarMemoryException(
             $"More than {_capacity} live threads have entered DerefScopes of this runtime; " +
             "run far-memory work on a bounded set of threads.");
+    }
+
+    /// <summary>
+    /// The oldest epoch an open scope may hold references from: the smallest announced epoch among
+    /// active slots, and a parked slot's announce epoch (it may hold pinned refs that old);
+    /// <see cref="long.MaxValue"/> when no scope is open.
+    /// </summary>
+    public long OldestActiveEpoch()
+    {
+        Interlocked.MemoryBarrier();
+        long oldest = long.MaxValue;
+        int count = HighWater;
+        for (int i = 0; i < count; i++)
+        {
+            EpochSlot* slot = _slots + i;
+            long state = Volatile.Read(ref slot->State);
+            if (state == 0)
+            {
+                continue;
+            }
+
+            long epoch = state > 0 ? state : Volatile.Read(ref slot->AnnounceEpoch);
+            oldest = Math.Min(oldest, epoch);
+        }
+
+        return oldest;
+    }
+
+    /// <summary>Slots inside a scope now (active or parked).</summary>
+    public int OpenScopes()
+    {
+        Interlocked.MemoryBarrier();
+        int open = 0;
+        int count = HighWater;
+        for (int i = 0; i < count; i++)
+        {
+            if (Volatile.Read(ref _slots[i].State) != 0)
+            {
+                open++;
+            }
+        }
+
+        return open;
     }
 
     public long SumHits()

@@ -25,8 +25,22 @@ internal sealed class CountingBackend : IFarMemoryBackend
 
     public InProcessBackend Inner => _inner;
 
-    public ValueTask CreateStructureAsync(int structureId, CancellationToken cancellationToken = default) =>
-        _inner.CreateStructureAsync(structureId, cancellationToken);
+    /// <summary>When not null, creating a structure blocks until it is set (a slow network).</summary>
+    public ManualResetEventSlim? CreateGate { get; set; }
+
+    /// <summary>Set once a create is blocked at <see cref="CreateGate"/>.</summary>
+    public ManualResetEventSlim CreateBlocked { get; } = new();
+
+    public ValueTask CreateStructureAsync(int structureId, CancellationToken cancellationToken = default)
+    {
+        if (CreateGate is { } gate)
+        {
+            CreateBlocked.Set();
+            gate.Wait(TimeSpan.FromSeconds(30));
+        }
+
+        return _inner.CreateStructureAsync(structureId, cancellationToken);
+    }
 
     public ValueTask DropStructureAsync(int structureId, CancellationToken cancellationToken = default) =>
         _inner.DropStructureAsync(structureId, cancellationToken);
