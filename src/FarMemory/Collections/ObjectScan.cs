@@ -3,34 +3,26 @@ using System.Runtime.CompilerServices;
 namespace FarMemory.Collections;
 
 /// <summary>
-/// The enumerator of <see cref="RemArray{T}"/> and <see cref="RemVector{T}"/>: one dereference
-/// per object, then a walk through that object's elements, so the per-element cost is a pointer
-/// increment and a compare. It holds its own scope for one object at a time (see
-/// <see cref="ObjectWindow{T}"/>); elements are yielded by reference and valid until the next
+/// The enumerator of <see cref="RemArray{T}"/> and <see cref="RemVector{T}"/>: one dereference per
+/// object, then a walk through that object's elements, so the per-element cost is a pointer
+/// increment and a compare, as over a span. Each object is read in a scope of its own (see
+/// <see cref="ScanWindow"/>); elements are yielded by reference and valid until the next
 /// <see cref="MoveNext"/>.
 /// </summary>
 public unsafe ref struct ObjectScan<T>
     where T : unmanaged
 {
-    private readonly FarStructure _structure;
-    private readonly long _length;
-    private readonly int _shift;
-    private readonly bool _nonTemporal;
-    private ObjectWindow<T> _window;
     private ref T _cursor;
     private ref T _end;
-    private long _nextObject;
+    private readonly ScanWindow _window;
+    private readonly int _rental;
 
     internal ObjectScan(FarStructure structure, long length, int shift, bool nonTemporal)
     {
-        _structure = structure;
-        _length = length;
-        _shift = shift;
-        _nonTemporal = nonTemporal;
-        _window = default;
+        _window = ScanWindow.Rent(structure, length, shift, nonTemporal);
+        _rental = _window.Rental;
         _cursor = ref Unsafe.NullRef<T>();
         _end = ref Unsafe.NullRef<T>();
-        _nextObject = 0;
     }
 
     public readonly ref readonly T Current => ref _cursor;
@@ -39,31 +31,33 @@ public unsafe ref struct ObjectScan<T>
     public bool MoveNext()
     {
         _cursor = ref Unsafe.Add(ref _cursor, 1);
-        return Unsafe.IsAddressLessThan(ref _cursor, ref _end) || NextObject();
-    }
-
-    private bool NextObject()
-    {
-        Release();
-        long first = _nextObject << _shift;
-        if (first >= _length)
+        if (Unsafe.IsAddressLessThan(ref _cursor, ref _end))
         {
-            return false;
+            return true;
         }
 
-        T* data = _window.Open(_structure, _structure.Table[_nextObject], _nonTemporal);
-        _nextObject++;
-        _cursor = ref *data;
-        _end = ref *(data + Math.Min(1L << _shift, _length - first));
-        return true;
+        // Returned by value (in two registers), so the enumerator's address is never taken.
+        ObjectElements<T> next = NextObject(_window);
+        _cursor = ref next.First;
+        _end = ref next.End;
+        return !Unsafe.IsNullRef(ref _cursor);
     }
 
-    public void Dispose() => Release();
+    /// <summary>Ends the scan's scope; a second call does nothing.</summary>
+    public readonly void Dispose() => _window.Return(_rental);
 
-    private void Release()
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ObjectElements<T> NextObject(ScanWindow window)
     {
-        _window.Close();
-        _cursor = ref Unsafe.NullRef<T>();
-        _end = ref Unsafe.NullRef<T>();
+        window.Close();
+        long first = window.NextObject << window.Shift;
+        if (first >= window.Length)
+        {
+            return default;
+        }
+
+        var data = (T*)window.Open(window.Structure!.Table[window.NextObject], window.NonTemporal);
+        window.NextObject++;
+        return new ObjectElements<T>(ref *data, ref *(data + Math.Min(1L << window.Shift, window.Length - first)));
     }
 }

@@ -23,6 +23,9 @@ public sealed unsafe partial class RemArray<T> : IDisposable
     private readonly FarMemoryRuntime _runtime;
     private readonly FarStructure _structure;
     private readonly ulong* _words;
+
+    /// <summary>The structure's live token, kept here so a hit loads no other object (see <see cref="FarStructure.Deref(object, FarStructure, ulong*, bool, in DerefScope, bool)"/>).</summary>
+    private object _live;
     private readonly long _length;
     private readonly int _shift;
     private readonly long _mask;
@@ -56,6 +59,7 @@ public sealed unsafe partial class RemArray<T> : IDisposable
         }
 
         _words = _structure.Table.Words;
+        _live = _structure.LiveToken;
         ObjectCount = objects;
     }
 
@@ -81,7 +85,7 @@ public sealed unsafe partial class RemArray<T> : IDisposable
     public T Read(long index, scoped in DerefScope scope)
     {
         CheckIndex(index);
-        return ((T*)_structure.Deref(_words + (index >> _shift), write: false, in scope))[index & _mask];
+        return ((T*)FarStructure.Deref(_live, _structure, _words + (index >> _shift), write: false, in scope))[index & _mask];
     }
 
     /// <summary>Writes element <paramref name="index"/>.</summary>
@@ -89,7 +93,7 @@ public sealed unsafe partial class RemArray<T> : IDisposable
     public void Write(long index, T value, scoped in DerefScope scope)
     {
         CheckIndex(index);
-        ((T*)_structure.Deref(_words + (index >> _shift), write: true, in scope))[index & _mask] = value;
+        ((T*)FarStructure.Deref(_live, _structure, _words + (index >> _shift), write: true, in scope))[index & _mask] = value;
     }
 
     /// <summary>
@@ -197,7 +201,11 @@ public sealed unsafe partial class RemArray<T> : IDisposable
     /// A Dispose racing with readers on other threads lets each of them finish with correct values or
     /// throw <see cref="ObjectDisposedException"/>.
     /// </summary>
-    public void Dispose() => _runtime.DropStructure(_structure);
+    public void Dispose()
+    {
+        Volatile.Write(ref _live, FarStructure.Retired);
+        _runtime.DropStructure(_structure);
+    }
 
     internal int ObjectLength(long objectIndex) =>
         objectIndex == ObjectCount - 1 ? (int)(_length - (objectIndex << _shift)) : ElementsPerObject;
@@ -207,7 +215,7 @@ public sealed unsafe partial class RemArray<T> : IDisposable
     /// <summary>Dereference for a copy in or out, no pin.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private byte* Resolve(long objectIndex, bool write, scoped in DerefScope scope) =>
-        _structure.Deref(_words + objectIndex, write, in scope);
+        FarStructure.Deref(_live, _structure, _words + objectIndex, write, in scope);
 
     /// <summary>Dereference for a ref or span that outlives the call: pins the object in the scope.</summary>
     internal byte* Pinned(long objectIndex, bool write, scoped in DerefScope scope) =>

@@ -15,7 +15,7 @@ public sealed unsafe partial class RemList<T>
         private readonly bool _backward;
         private ref T _cursor;
         private ref T _limit;
-        private ObjectWindow<T> _window;
+        private ScanWindow? _window;
         private int _nextNode;
 
         internal Enumerator(RemList<T> list, bool backward)
@@ -24,7 +24,7 @@ public sealed unsafe partial class RemList<T>
             _backward = backward;
             _cursor = ref Unsafe.NullRef<T>();
             _limit = ref Unsafe.NullRef<T>();
-            _window = default;
+            _window = null;
             _nextNode = backward ? list._tail : list._head;
         }
 
@@ -66,7 +66,8 @@ public sealed unsafe partial class RemList<T>
                 list._store.Prefetch(ahead);
             }
 
-            T* data = _window.Open(list._store.Structure, list._store.WordOf(node), nonTemporal: false) + list._first[node];
+            _window ??= ScanWindow.Rent(list._store.Structure, 0, 0, nonTemporal: false);
+            T* data = (T*)_window.Open(list._store.WordOf(node), nonTemporal: false) + list._first[node];
             if (_backward)
             {
                 _cursor = ref *(data + list._used[node] - 1);
@@ -81,11 +82,16 @@ public sealed unsafe partial class RemList<T>
             return true;
         }
 
-        public void Dispose() => Release();
+        public void Dispose()
+        {
+            Release();
+            _window?.Return(_window.Rental);
+            _window = null;
+        }
 
         private void Release()
         {
-            _window.Close();
+            _window?.Close();
             _cursor = ref Unsafe.NullRef<T>();
             _limit = ref Unsafe.NullRef<T>();
         }

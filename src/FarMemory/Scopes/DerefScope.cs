@@ -43,6 +43,23 @@ public unsafe ref struct DerefScope
         _serial = slot->EntrySerial;
     }
 
+    /// <summary>A scope saved by <see cref="Save"/> (a scan keeps its scope in a class between elements).</summary>
+    internal DerefScope(EpochTable table, EpochSlot* slot, int depth, long serial)
+    {
+        Table = table;
+        Slot = slot;
+        _depth = depth;
+        _serial = serial;
+    }
+
+    internal readonly void Save(out EpochTable? table, out EpochSlot* slot, out int depth, out long serial)
+    {
+        table = Table;
+        slot = Slot;
+        depth = _depth;
+        serial = _serial;
+    }
+
     /// <summary>True between entry and <see cref="Dispose"/>.</summary>
     public readonly bool IsActive => Slot != null;
 
