@@ -16,15 +16,27 @@ internal sealed unsafe class GrowableObjectStore : IDisposable
     /// <summary>Words per pointer-table chunk: 512 bytes, small next to a segment even in tiny budgets.</summary>
     public const int ChunkWords = 64;
 
+    /// <summary>
+    /// Words per chunk for a collection that grows to many objects (a hash table's pairs): up to
+    /// 8192 (64 KiB), at most a thousandth of the budget, so a million objects need a chunk
+    /// directory of about a hundred entries, which stays in L1 on the lookup path.
+    /// </summary>
+    public static int LargeChunkWords(FarMemoryRuntime runtime)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        long words = runtime.BudgetBytes / 1024 / sizeof(ulong);
+        return (int)Math.Clamp((long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)Math.Max(1, words)) / 2, ChunkWords, 8192);
+    }
+
     private readonly FarMemoryRuntime _runtime;
     private readonly FarStructure _structure;
     private readonly PointerTable _table;
 
-    public GrowableObjectStore(FarMemoryRuntime runtime, int objectSize, Type owner)
+    public GrowableObjectStore(FarMemoryRuntime runtime, int objectSize, Type owner, int chunkWords = ChunkWords)
     {
         ArgumentNullException.ThrowIfNull(runtime);
         _runtime = runtime;
-        _structure = runtime.CreateGrowableStructure(objectSize, ChunkWords, owner);
+        _structure = runtime.CreateGrowableStructure(objectSize, chunkWords, owner);
         _table = _structure.Table;
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using FarMemory.Pointers;
 using FarMemory.Scopes;
 
 namespace FarMemory.Collections;
@@ -53,6 +54,10 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
     private const int InitialStripeCapacity = 8;
 
     private readonly GrowableObjectStore _store;
+
+    /// <summary>The pairs' words and the structure's live token, held here so a hit loads neither the store nor the structure.</summary>
+    private readonly PointerTable _words;
+    private object _live;
     private readonly Stripe[] _stripes;
     private readonly int _stripeMask;
     private readonly object _wordsGate = new();
@@ -73,7 +78,9 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
             throw new ArgumentOutOfRangeException(nameof(stripes), stripes, "Stripes must be a power of two up to 65536 (or 0 for the default of 16).");
         }
 
-        _store = new GrowableObjectStore(runtime, sizeof(Pair), typeof(RemHashTable<TKey, TValue>));
+        _store = new GrowableObjectStore(runtime, sizeof(Pair), typeof(RemHashTable<TKey, TValue>), GrowableObjectStore.LargeChunkWords(runtime));
+        _words = _store.Structure.Table;
+        _live = _store.Structure.LiveToken;
         _stripeMask = stripes - 1;
         _stripes = new Stripe[stripes];
         try
@@ -115,7 +122,66 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
     }
 
     /// <summary>Looks <paramref name="key"/> up without a lock; at most one far read (see the remarks for retries).</summary>
+    /// <remarks>
+    /// The inlined fast path covers a local, hot pair (or an absent key) on a stripe no writer is
+    /// changing: the stripe's sequence number, its bucket block, the probe, the pair's word and the
+    /// pair itself, with nothing stored; everything else (a miss, a tag collision, a concurrent
+    /// writer, every error) goes to the loop below it.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGet(TKey key, out TValue value, scoped in DerefScope scope)
+    {
+        ulong hash = Hash(key);
+        Stripe stripe = _stripes[(int)(hash >> 40) & _stripeMask];
+        int version = Volatile.Read(ref stripe.Version);
+        ulong* block = stripe.ReadBlock();
+        if ((version & 1) == 0 && block != null && (object?)scope.Table == _live)
+        {
+            uint tag = (uint)hash;
+            int mask = (int)*block - 1;
+            ulong* buckets = block + 1;
+            for (int position = (int)(tag & (uint)mask); ; position = (position + 1) & mask)
+            {
+                ulong bucket = Volatile.Read(ref buckets[position]);
+                if (bucket == Empty)
+                {
+                    Volatile.ReadBarrier();
+                    if (Volatile.Read(ref stripe.Version) == version)
+                    {
+                        value = default;
+                        return false;
+                    }
+
+                    break;
+                }
+
+                if (bucket > Tombstone && (uint)(bucket >> 32) == tag)
+                {
+                    ulong w = Volatile.Read(ref *_words[WordOf(bucket)]);
+                    if ((w & MetadataWord.ReadMask) == MetadataWord.ReadExpected)
+                    {
+                        var pair = (Pair*)MetadataWord.Address(w);
+                        if (pair->Key.Equals(key))
+                        {
+                            value = pair->Value;
+                            Volatile.ReadBarrier();
+                            if (Volatile.Read(ref stripe.Version) == version)
+                            {
+                                return true;
+                            }
+                        }
+                    }
+
+                    break;
+                }
+            }
+        }
+
+        return TryGetSlow(key, out value, in scope);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryGetSlow(TKey key, out TValue value, scoped in DerefScope scope)
     {
         ulong hash = Hash(key);
         uint tag = (uint)hash;
@@ -170,8 +236,9 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
                 position = (position + 1) & mask;
             }
 
-            // Order the reads above before the final check of the sequence number.
-            Interlocked.MemoryBarrier();
+            // Order the reads above before the final check of the sequence number (a load-load
+            // barrier: free on x64, and unlike a full fence it lets lookups overlap their misses).
+            Volatile.ReadBarrier();
             if (!stale && Volatile.Read(ref stripe.Version) == version)
             {
                 return found;
@@ -367,6 +434,7 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
     /// </summary>
     public void Dispose()
     {
+        Volatile.Write(ref _live, FarStructure.Retired);
         foreach (Stripe stripe in _stripes)
         {
             if (stripe != null)
@@ -488,6 +556,10 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
         public int Capacity => _block == 0 ? 0 : (int)*(ulong*)_block;
 
         public long Bytes => BlockBytes(Capacity);
+
+        /// <summary>The bucket block (its capacity, then the buckets), for a lock-free reader; null once disposed.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ulong* ReadBlock() => (ulong*)Volatile.Read(ref _block);
 
         /// <summary>The buckets and their mask as one snapshot, for a lock-free reader; null once disposed.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
