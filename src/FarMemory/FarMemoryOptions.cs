@@ -84,6 +84,42 @@ public sealed class FarMemoryOptions
     /// <summary>Whether disposing the runtime disposes <see cref="Backend"/> too. Default true.</summary>
     public bool OwnsBackend { get; set; } = true;
 
+    /// <summary>
+    /// The smallest <see cref="LocalBudgetBytes"/> that keeps <paramref name="objectCount"/> objects
+    /// of <paramref name="objectBytes"/> each entirely local, so nothing is ever evicted or written
+    /// back: whole segments at the packing the segment size allows (each object costs a 24-byte
+    /// header too), the survivor segment compaction needs, one segment of slack, and the metadata
+    /// words. With <paramref name="segmentSize"/> 0 the automatic segment size is assumed. Use it to
+    /// size a budget for "everything fits" and scale it down for a local ratio.
+    /// </summary>
+    public static long BudgetToHold(long objectCount, int objectBytes, int segmentSize = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(objectCount);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(objectBytes);
+        int footprint = Heap.ObjectHeader.Footprint(objectBytes);
+        long budget = (long)MinimumSegments << 20;
+        for (int round = 0; round < 4; round++)
+        {
+            int segment = segmentSize != 0 ? segmentSize : new FarMemoryOptions { LocalBudgetBytes = budget }.EffectiveSegmentSize;
+            if (footprint > segment)
+            {
+                throw new ArgumentOutOfRangeException(nameof(objectBytes), objectBytes, $"An object of {objectBytes} bytes does not fit a {segment}-byte segment.");
+            }
+
+            long perSegment = segment / footprint;
+            long segments = ((objectCount + perSegment - 1) / perSegment) + 2;
+            long next = Math.Max(segments, MinimumSegments) * segment + (objectCount * sizeof(ulong));
+            if (next == budget)
+            {
+                break;
+            }
+
+            budget = next;
+        }
+
+        return budget;
+    }
+
     /// <summary>Smallest budget, in segments, the runtime accepts (mutator, survivor and one to evacuate).</summary>
     public const int MinimumSegments = 3;
 

@@ -209,7 +209,9 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
             words[i] = MetadataWord.MakeAbsent(i, remote: false);
         }
 
-        return Register(table, objectSize, tableBytes, owner);
+        FarStructure structure = Register(table, objectSize, tableBytes, owner);
+        Interlocked.Add(ref _counters.DeclaredBytes, table.Count * ObjectHeader.Footprint(objectSize));
+        return structure;
     }
 
     /// <summary>
@@ -248,6 +250,8 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
             _budget.Release(bytes);
             throw;
         }
+
+        Interlocked.Add(ref _counters.DeclaredBytes, table.ChunkWords * ObjectHeader.Footprint(structure.ObjectSize));
     }
 
     /// <summary>
@@ -421,6 +425,7 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
                     _evacuator.Gate.ExitWriteLock();
                 }
 
+                Interlocked.Add(ref _counters.DeclaredBytes, -structure.Table.Count * ObjectHeader.Footprint(structure.ObjectSize));
                 _retired.Add(structure.Table, structure.Table.Bytes, _epochs.BumpEpoch());
                 try
                 {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using FarMemory.Bench.Infrastructure;
 using FarMemory.Bench.Reporting;
 using FarMemory.Collections;
@@ -46,6 +47,8 @@ internal static class DerefWorkload
         return Task.FromResult(report);
     }
 
+    // Every measured loop runs a few times for a long time: compiled fully optimized from the start
+    // (both sides alike), so it is measured in steady-state code, not on-stack-replacement code.
     private static BenchResult Measure(string system, string pattern, long elements, Func<long> run)
     {
         run();
@@ -78,6 +81,7 @@ internal static class DerefWorkload
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long SumPlain(long[] a)
     {
         long sum = 0;
@@ -89,6 +93,7 @@ internal static class DerefWorkload
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long SumRem(RemArray<long> a)
     {
         long sum = 0;
@@ -100,6 +105,7 @@ internal static class DerefWorkload
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long SumRemIndexed(FarMemoryRuntime runtime, RemArray<long> a)
     {
         long sum = 0;
@@ -113,6 +119,7 @@ internal static class DerefWorkload
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long RandomPlain(long[] a, long count)
     {
         long sum = 0;
@@ -129,6 +136,7 @@ internal static class DerefWorkload
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long RandomRem(FarMemoryRuntime runtime, RemArray<long> a, long count)
     {
         long sum = 0;

@@ -1,8 +1,8 @@
 namespace FarMemory.Diagnostics;
 
 /// <summary>
-/// Slow-path event counts, bumped with interlocked adds. Fast-path hits are not here: they are
-/// counted per thread in the epoch slots so the hot path writes no shared cache line.
+/// Slow-path event counts, bumped with interlocked adds. Hits are not here: the slow path counts
+/// them per thread in the epoch slots, and the fast path counts nothing.
 /// </summary>
 internal sealed class RuntimeCounters
 {
@@ -19,4 +19,7 @@ internal sealed class RuntimeCounters
     public long Sweeps;
     public long PrefetchesIssued;
     public long PrefetchesUsed;
+
+    /// <summary>Footprint (header and data) of every object the live structures have words for, local or not.</summary>
+    public long DeclaredBytes;
 }

@@ -133,6 +133,23 @@ internal sealed unsafe class Evacuator : IDisposable
         return capacity <= 0 ? 1 : (double)segments * _heap.SegmentSize / capacity;
     }
 
+    /// <summary>
+    /// Whether free room is worth keeping: only while more objects could come in than the free room
+    /// holds. Once every object the live structures declare is local (the working set fits, as at a
+    /// local ratio of 1), the reserve would only push out objects that will be needed again, and
+    /// writing them back would be pure cost; so the background evacuator keeps no reserve, and the
+    /// CLOCK hand rests, until demand returns (a structure grows or a new one is created). Mutators
+    /// that find the heap full still evacuate for themselves.
+    /// </summary>
+    public bool ReserveUseful
+    {
+        get
+        {
+            long outstanding = Interlocked.Read(ref _counters.DeclaredBytes) - _heap.LiveBytes;
+            return _heap.FreeBytes(_budget) < outstanding + _heap.SegmentSize;
+        }
+    }
+
     private long HeapCapacity => _budget.LimitBytes - (_budget.UsedBytes - ((long)_heap.SegmentCount * _heap.SegmentSize));
 
     /// <summary>Asks the background evacuator to run now (cheap; does nothing without one).</summary>
@@ -220,18 +237,19 @@ internal sealed unsafe class Evacuator : IDisposable
                 // Hotness means "touched since the hand last passed". When the heap turns over faster
                 // than the sweep interval, sweep by volume too, or everything would look hot.
                 bool handRested = Stopwatch.GetTimestamp() >= _sweepAllowedAt;
-                if (handRested && Interlocked.Read(ref _counters.FetchedBytes) - _fetchedAtLastVolumeSweep > HeapCapacity / 4)
+                bool reserveUseful = ReserveUseful;
+                if (handRested && reserveUseful && Interlocked.Read(ref _counters.FetchedBytes) - _fetchedAtLastVolumeSweep > HeapCapacity / 4)
                 {
                     Sweep(endsWindow: false);
                 }
 
-                if (FreeFraction < LowMark)
+                if (reserveUseful && FreeFraction < LowMark)
                 {
                     // Bound one burst by the heap's size: if everything is hot, compaction alone
                     // frees nothing, and the second half of the burst evicts hot objects too.
                     int limit = Math.Max(4, _heap.SegmentCount);
                     int done = 0;
-                    while (!_stopping && FreeFraction < HighMark && done < limit)
+                    while (!_stopping && FreeFraction < HighMark && done < limit && ReserveUseful)
                     {
                         double missing = (HighMark - FreeFraction) * HeapCapacity / _heap.SegmentSize;
                         int want = Math.Clamp((int)Math.Ceiling(missing), 1, MaxSegmentsPerRound);
@@ -249,7 +267,7 @@ internal sealed unsafe class Evacuator : IDisposable
                 // would just walk every object and turn the mutators' next touches into slow paths.
                 if (Stopwatch.GetElapsedTime(_lastSweep) >= interval && Stopwatch.GetTimestamp() >= _sweepAllowedAt)
                 {
-                    if (FreeFraction < 2 * HighMark)
+                    if (FreeFraction < 2 * HighMark && reserveUseful)
                     {
                         Sweep(endsWindow: true);
                     }

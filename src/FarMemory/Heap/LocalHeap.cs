@@ -62,6 +62,24 @@ internal sealed unsafe class LocalHeap : IDisposable
         }
     }
 
+    /// <summary>Footprint of the live objects in all segments.</summary>
+    public long LiveBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                long live = 0;
+                foreach (Segment segment in _byBase.Values)
+                {
+                    live += Volatile.Read(ref segment.LiveBytes);
+                }
+
+                return live;
+            }
+        }
+    }
+
     /// <summary>Bytes a new segment could still take from the budget, plus the free pool, in segments.</summary>
     public long FreeBytes(MemoryBudget budget)
     {
