@@ -96,15 +96,39 @@ public class BenchHarnessTests
             Assert.All(groups, g => Assert.Single(g.Select(r => r.GetProperty("checksum").GetString()).Distinct()));
         }
 
-        // The shared contract checker, where this checkout sits next to it.
-        string checker = Path.Combine(root, "..", "shared", "tools", "check-bench-json.py");
-        if (File.Exists(checker))
-        {
-            (int checkExit, string checkOutput) = Run("python3", $"\"{checker}\" \"{json}\"", TimeSpan.FromMinutes(1));
-            Assert.True(checkExit == 0, checkOutput);
-        }
+        // The contract checker always runs: the shared one where this checkout sits next to it,
+        // else the copy kept with these tests (ContractCheckerCopyMatchesTheSharedOne keeps them equal).
+        string checker = ContractChecker(root);
+        Assert.True(OnPath("python3"), "python3 is needed to run the bench JSON contract checker; install it (apt-get install -y python3).");
+        (int checkExit, string checkOutput) = Run("python3", $"\"{checker}\" \"{json}\"", TimeSpan.FromMinutes(1));
+        Assert.True(checkExit == 0, $"{checker}: {checkOutput}");
 
         File.Delete(json);
+    }
+
+    [Fact]
+    public void ContractCheckerCopyMatchesTheSharedOne()
+    {
+        string root = RepositoryRoot();
+        string copy = Path.Combine(root, "tests", "FarMemory.IntegrationTests", "Contract", "check-bench-json.py");
+        Assert.True(File.Exists(copy), $"The copy of the bench JSON contract checker is missing: {copy}");
+        string shared = Path.Combine(root, "..", "shared", "tools", "check-bench-json.py");
+        if (File.Exists(shared))
+        {
+            Assert.True(
+                File.ReadAllText(shared) == File.ReadAllText(copy),
+                $"{copy} differs from the contract's checker {shared}: copy the shared one over it.");
+        }
+    }
+
+    /// <summary>The shared contract checker where the checkout has one next to it, else the copy kept with the tests.</summary>
+    private static string ContractChecker(string root)
+    {
+        string shared = Path.Combine(root, "..", "shared", "tools", "check-bench-json.py");
+        string copy = Path.Combine(root, "tests", "FarMemory.IntegrationTests", "Contract", "check-bench-json.py");
+        string checker = File.Exists(shared) ? shared : copy;
+        Assert.True(File.Exists(checker), $"The bench JSON contract checker was not found at {shared} or {copy}.");
+        return checker;
     }
 
     private static bool OnPath(string program) =>

@@ -17,7 +17,7 @@ internal static class FarMemoryFigures
     {
         FarMemoryStats stats = runtime.GetStats();
         extra["indexBytes"] = indexBytes;
-        extra["hits"] = stats.Hits;
+        extra["slowPathHits"] = stats.Hits;
         extra["misses"] = stats.Misses;
         extra["prefetchesIssued"] = stats.PrefetchesIssued;
         extra["maxStallMicros"] = stats.MaxStallMicros;

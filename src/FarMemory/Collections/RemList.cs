@@ -289,7 +289,12 @@ public sealed unsafe partial class RemList<T> : IDisposable
     /// <summary>A backward scan (last to first), prefetching the nodes behind.</summary>
     public BackwardScan Backward() => new(this);
 
-    /// <summary>Frees the list's local objects, metadata and far objects.</summary>
+    /// <summary>
+    /// Frees the list's local objects, metadata and far objects. Allowed inside an open scope; a
+    /// second call does nothing, and every later use throws <see cref="ObjectDisposedException"/>.
+    /// Other threads must not use it concurrently (a racing reader gets its value or
+    /// <see cref="ObjectDisposedException"/>, never freed memory).
+    /// </summary>
     public void Dispose()
     {
         _head = -1;

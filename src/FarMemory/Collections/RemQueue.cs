@@ -151,7 +151,12 @@ public sealed unsafe class RemQueue<T> : IDisposable
         }
     }
 
-    /// <summary>Frees the queue's local objects, metadata and far objects. No other thread may use it meanwhile.</summary>
+    /// <summary>
+    /// Frees the queue's local objects, metadata and far objects. Allowed inside an open scope; a
+    /// second call does nothing, and every later use throws <see cref="ObjectDisposedException"/>.
+    /// Other threads must not use it concurrently (a racing reader gets its value or
+    /// <see cref="ObjectDisposedException"/>, never freed memory).
+    /// </summary>
     public void Dispose()
     {
         lock (_gate)

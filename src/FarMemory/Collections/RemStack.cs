@@ -57,6 +57,11 @@ public sealed class RemStack<T> : IDisposable
         return all;
     }
 
-    /// <summary>Frees the stack's local objects, metadata and far objects.</summary>
+    /// <summary>
+    /// Frees the stack's local objects, metadata and far objects. Allowed inside an open scope; a
+    /// second call does nothing, and every later use throws <see cref="ObjectDisposedException"/>.
+    /// Other threads must not use it concurrently (a racing reader gets its value or
+    /// <see cref="ObjectDisposedException"/>, never freed memory).
+    /// </summary>
     public void Dispose() => _items.Dispose();
 }

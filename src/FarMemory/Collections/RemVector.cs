@@ -204,7 +204,12 @@ public sealed unsafe partial class RemVector<T> : IDisposable
     /// <summary>A by-value scan; it manages its own scopes, one object at a time.</summary>
     public ObjectScan<T> GetEnumerator() => new(_store.Structure, _count, _shift, nonTemporal: false);
 
-    /// <summary>Frees the vector's local objects, metadata and far objects; it is empty afterwards.</summary>
+    /// <summary>
+    /// Frees the vector's local objects, metadata and far objects. Allowed inside an open scope; a
+    /// second call does nothing, and every later use throws <see cref="ObjectDisposedException"/>.
+    /// Other threads must not use it concurrently (a racing reader gets its value or
+    /// <see cref="ObjectDisposedException"/>, never freed memory).
+    /// </summary>
     public void Dispose()
     {
         _count = 0;

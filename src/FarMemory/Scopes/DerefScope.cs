@@ -18,6 +18,14 @@ namespace FarMemory.Scopes;
 /// objects per scope); a scope that outgrows its pins cannot wait for far memory and fails with
 /// <see cref="FarMemoryBudgetException"/> on the next miss. See <see cref="EpochTable"/> for the
 /// protocol with the evacuator.</para>
+/// <para><b>Lifecycle rules.</b> A scope belongs to the thread that entered it and to the runtime
+/// that created it: using it on another thread, or with a collection of another runtime, throws
+/// <see cref="FarMemoryScopeException"/>. Collections may be created and disposed inside an open
+/// scope (that is the order <c>using</c> declarations produce); anything inside the runtime that has
+/// to block (the network, a lock, room in the heap) parks the scope first, so it never holds the
+/// evacuator back. Dispose a scope before its runtime: disposing the runtime on a thread with an
+/// open scope throws and changes nothing. Disposing a scope twice, or through a copy, does
+/// nothing; using it after Dispose throws <see cref="FarMemoryScopeException"/>.</para>
 /// </remarks>
 public unsafe ref struct DerefScope
 {

@@ -8,6 +8,9 @@ namespace FarMemory.Tests.Evacuation;
 
 public class EvacuatorTests
 {
+    /// <summary>Outer bound on a stress test: a deadlock fails it instead of hanging the run.</summary>
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(90);
+
     [Fact]
     public void EightThreadsOnTwoArraysMatchTheirModelsWhileTheEvacuatorRuns()
     {
@@ -21,12 +24,13 @@ public class EvacuatorTests
         });
         using RemArray<long> a = runtime.CreateArray<long>(Length, 8);
         using RemArray<int> b = runtime.CreateArray<int>(Length, 16);
-        ConcurrentRunner.Run(Threads, t =>
+        Func<bool> expired = Bounded.Deadline(TimeSpan.FromSeconds(30));
+        Bounded.Run(Limit, () => ConcurrentRunner.Run(Threads, t =>
         {
             var random = new Random(t);
             var modelA = new long[Length];
             var modelB = new int[Length];
-            for (int k = 0; k < 6000; k++)
+            for (int k = 0; k < 6000 && !expired(); k++)
             {
                 long i = (random.Next(Length / Threads) * Threads) + t;
                 using DerefScope scope = runtime.EnterScope();
@@ -48,7 +52,7 @@ public class EvacuatorTests
 
                 Assert.True(runtime.LocalBytesInUse <= runtime.BudgetBytes);
             }
-        });
+        }));
 
         FarMemoryStats stats = runtime.GetStats();
         Assert.True(stats.Evictions > 1000, $"evictions {stats.Evictions}");
@@ -74,12 +78,13 @@ public class EvacuatorTests
         });
         using RemArray<long> array = runtime.CreateArray<long>(Length, 4);
         long before = runtime.GetStats().SegmentsEvacuated;
-        ConcurrentRunner.Run(Holders + Churners, t =>
+        Func<bool> expired = Bounded.Deadline(TimeSpan.FromSeconds(30));
+        Bounded.Run(Limit, () => ConcurrentRunner.Run(Holders + Churners, t =>
         {
             var random = new Random(t);
             if (t >= Holders)
             {
-                for (int k = 0; k < 20_000; k++)
+                for (int k = 0; k < 20_000 && !expired(); k++)
                 {
                     using DerefScope s = runtime.EnterScope();
                     long i = 64 + random.NextInt64(Length - 64);
@@ -89,7 +94,7 @@ public class EvacuatorTests
                 return;
             }
 
-            for (int round = 0; round < 20; round++)
+            for (int round = 0; round < 20 && !expired(); round++)
             {
                 using DerefScope scope = runtime.EnterScope();
                 long mine = t * 16;
@@ -105,7 +110,7 @@ public class EvacuatorTests
                     Assert.Equal(stamp, array.Read(mine, scope));
                 }
             }
-        });
+        }));
 
         Assert.True(runtime.GetStats().SegmentsEvacuated - before > 50);
     }
@@ -209,6 +214,7 @@ public class EvacuatorTests
 
         // Random access over 8x the heap, sustained across several sweeps: thrashing.
         var random = new Random(5);
+        Func<bool> expired = Bounded.Deadline(TimeSpan.FromSeconds(60));
         long sweeps = runtime.GetStats().Sweeps;
         while (runtime.GetStats().Sweeps < sweeps + 6 || !runtime.GetStats().IsThrashing)
         {
@@ -218,7 +224,7 @@ public class EvacuatorTests
                 array.Write(random.NextInt64(Length), k, scope);
             }
 
-            Assert.True(runtime.GetStats().Sweeps < sweeps + 1000, "thrashing was never flagged");
+            Assert.True(runtime.GetStats().Sweeps < sweeps + 1000 && !expired(), "thrashing was never flagged");
         }
 
         Assert.True(runtime.GetStats().WorkingSetBytes > 8 * 4096);
@@ -233,7 +239,7 @@ public class EvacuatorTests
                 array.Write(random.Next(16) * 8, k, scope);
             }
 
-            Assert.True(runtime.GetStats().Sweeps < sweeps + 1000, "thrashing never cleared");
+            Assert.True(runtime.GetStats().Sweeps < sweeps + 1000 && !expired(), "thrashing never cleared");
         }
 
         Assert.True(runtime.GetStats().WorkingSetBytes <= 4 * 4096, $"working set {runtime.GetStats().WorkingSetBytes}");

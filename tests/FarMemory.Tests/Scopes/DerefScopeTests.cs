@@ -92,9 +92,16 @@ public class DerefScopeTests
             }
         });
 
-        HoldRefWhileReading(runtime, array, Length);
-        stop.Cancel();
-        await churn;
+        try
+        {
+            Bounded.Run(TimeSpan.FromSeconds(60), () => HoldRefWhileReading(runtime, array, Length));
+        }
+        finally
+        {
+            stop.Cancel();
+        }
+
+        await churn.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.True(runtime.GetStats().Evictions - evictionsBefore > 1000, "eviction must have happened meanwhile");
         using DerefScope check = runtime.EnterScope();
         Assert.Equal(4000, array.Read(0, check));
@@ -134,11 +141,14 @@ public class DerefScopeTests
         using FarMemoryRuntime runtime = TinyRuntime.Create(Length / 4, segments: (2 * Writers) + 4);
         using RemArray<long> array = runtime.CreateArray<long>(Length, 4);
 
-        ConcurrentRunner.Run(Writers, t =>
+        // Bounded by wall clock as well as rounds: each writer records how many rounds it finished.
+        int[] done = new int[Writers];
+        Func<bool> expired = Bounded.Deadline(TimeSpan.FromSeconds(30));
+        Bounded.Run(TimeSpan.FromSeconds(90), () => ConcurrentRunner.Run(Writers, t =>
         {
             var random = new Random(t);
             long counter = t * 4 * 16;
-            for (int round = 0; round < Rounds; round++)
+            for (int round = 0; round < Rounds && !expired(); round++, done[t]++)
             {
                 using DerefScope scope = runtime.EnterScope();
                 ref long c = ref array.GetRef(counter, scope);
@@ -148,12 +158,13 @@ public class DerefScopeTests
                     array.Read(Writers * 64 + random.NextInt64(Length - (Writers * 64)), scope);
                 }
             }
-        });
+        }));
 
         using DerefScope check = runtime.EnterScope();
         for (int t = 0; t < Writers; t++)
         {
-            Assert.Equal(Rounds * PerScope, array.Read(t * 4 * 16, check));
+            Assert.True(done[t] > 0, $"writer {t} finished no round");
+            Assert.Equal(done[t] * PerScope, array.Read(t * 4 * 16, check));
         }
 
         Assert.True(runtime.GetStats().Evictions > 1000);
