@@ -79,16 +79,25 @@ internal sealed unsafe class FarStructure
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static byte* Deref(object? live, FarStructure structure, ulong* word, bool write, scoped in DerefScope scope, bool nonTemporal = false)
     {
-        if ((object?)scope.Table == live)
+        if ((object?)scope.Table == live && TryHit(word, write, out byte* data))
         {
-            ulong w = Volatile.Read(ref *word);
-            if ((w & (write ? MetadataWord.WriteMask : MetadataWord.ReadMask)) == (write ? MetadataWord.WriteExpected : MetadataWord.ReadExpected))
-            {
-                return MetadataWord.Address(w);
-            }
+            return data;
         }
 
         return structure.Runtime.DerefSlow(structure, word, write, in scope, nonTemporal);
+    }
+
+    /// <summary>
+    /// The hit test itself: one load of the word and a mask test (present and hot, not evacuating,
+    /// and dirty for a write). The caller has already checked the scope against the live token;
+    /// a collection with its own lock-free fast path (the hash table's probe) uses this directly.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryHit(ulong* word, bool write, out byte* data)
+    {
+        ulong w = Volatile.Read(ref *word);
+        data = MetadataWord.Address(w);
+        return (w & (write ? MetadataWord.WriteMask : MetadataWord.ReadMask)) == (write ? MetadataWord.WriteExpected : MetadataWord.ReadExpected);
     }
 
     /// <summary>The token a live structure's scopes compare equal to: its runtime's epoch table.</summary>

@@ -157,10 +157,9 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
 
                 if (bucket > Tombstone && (uint)(bucket >> 32) == tag)
                 {
-                    ulong w = Volatile.Read(ref *_words[WordOf(bucket)]);
-                    if ((w & MetadataWord.ReadMask) == MetadataWord.ReadExpected)
+                    if (FarStructure.TryHit(_words[WordOf(bucket)], write: false, out byte* data))
                     {
-                        var pair = (Pair*)MetadataWord.Address(w);
+                        var pair = (Pair*)data;
                         if (pair->Key.Equals(key))
                         {
                             value = pair->Value;
