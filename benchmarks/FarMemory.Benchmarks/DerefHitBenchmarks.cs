@@ -134,4 +134,30 @@ public class DerefHitBenchmarks
         _remReads += Length;
         return sum;
     }
+
+    /// <summary>The same reads through <c>GetReadOnlyRef</c>, which also pins the object in the scope.</summary>
+    [Benchmark(OperationsPerInvoke = Length)]
+    public long RemArrayGetRef()
+    {
+        long sum = 0;
+        RemArray<long> a = _rem;
+        using DerefScope scope = _runtime.EnterScope();
+        if (RandomOrder)
+        {
+            foreach (int i in _order)
+            {
+                sum += a.GetReadOnlyRef(i, scope);
+            }
+        }
+        else
+        {
+            for (long i = 0; i < Length; i++)
+            {
+                sum += a.GetReadOnlyRef(i, scope);
+            }
+        }
+
+        _remReads += Length;
+        return sum;
+    }
 }

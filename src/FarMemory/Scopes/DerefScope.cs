@@ -139,6 +139,13 @@ public unsafe ref struct DerefScope
 
     private static bool PinSlow(EpochSlot* slot, ulong* word, int count)
     {
+        if (slot->PinOverflow != 0)
+        {
+            // Already past capacity: the scope can no longer wait for far memory, and another
+            // search of the full list would only cost time.
+            return false;
+        }
+
         for (int i = 0; i < count; i++)
         {
             if (slot->Pins[i] == (ulong)word)
