@@ -120,6 +120,23 @@ public sealed class FarMemoryOptions
         return budget;
     }
 
+    /// <summary>
+    /// The budget that keeps <paramref name="localRatio"/> of <paramref name="objectCount"/> objects
+    /// of <paramref name="objectBytes"/> each local: that share of <see cref="BudgetToHold"/>'s
+    /// segments, plus every object's metadata word, which stays local whatever the ratio. At a ratio
+    /// of 1 it is <see cref="BudgetToHold"/> itself.
+    /// </summary>
+    public static long BudgetForLocalRatio(long objectCount, int objectBytes, double localRatio, int segmentSize = 0)
+    {
+        if (!(localRatio > 0 && localRatio <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(localRatio), localRatio, "The local ratio must be in (0, 1].");
+        }
+
+        long words = objectCount * sizeof(ulong);
+        return (long)Math.Ceiling((BudgetToHold(objectCount, objectBytes, segmentSize) - words) * localRatio) + words;
+    }
+
     /// <summary>Smallest budget, in segments, the runtime accepts (mutator, survivor and one to evacuate).</summary>
     public const int MinimumSegments = 3;
 

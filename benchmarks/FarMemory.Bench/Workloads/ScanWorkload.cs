@@ -112,15 +112,16 @@ internal static class ScanWorkload
     }
 
     /// <summary>
-    /// The budget for a local ratio: that share of what FarMemory needs to hold the whole array
-    /// (<see cref="FarMemoryOptions.BudgetToHold"/>: the data, a 24-byte header and an 8-byte word
-    /// per object, whole segments and the survivor segment), so ratio 1 means everything fits; the
+    /// The budget for a local ratio: that share of what FarMemory needs to hold the whole array (the
+    /// data with a 24-byte header per object, in whole segments, and the survivor segment), plus the
+    /// 8-byte metadata word of every object, which stays local whatever the ratio
+    /// (<see cref="FarMemoryOptions.BudgetForLocalRatio"/>); so ratio 1 means everything fits. The
     /// paged baseline gets the same.
     /// </summary>
     private static long Budget(long length, double ratio, int elementsPerObject)
     {
         long objects = (length + elementsPerObject - 1) / elementsPerObject;
-        return Math.Max((long)(FarMemoryOptions.BudgetToHold(objects, elementsPerObject * sizeof(long)) * ratio), 4L << 20);
+        return Math.Max(FarMemoryOptions.BudgetForLocalRatio(objects, elementsPerObject * sizeof(long), ratio), 4L << 20);
     }
 
     private static long Value(long i) => (i * 7) ^ (i >> 3);

@@ -201,6 +201,68 @@ public class EvacuatorTests
     }
 
     [Fact]
+    public void AWorkingSetThatFitsTheBudgetIsNeverEvictedOrWrittenBack()
+    {
+        // BudgetToHold's budget holds every object: the evacuator must keep no reserve, so filling
+        // and scanning the array repeatedly moves nothing, even with the CLOCK interval short.
+        const int Objects = 2000;
+        const int ObjectBytes = 8 * sizeof(long);
+        using FarMemoryRuntime runtime = new(new FarMemoryOptions
+        {
+            LocalBudgetBytes = FarMemoryOptions.BudgetToHold(Objects, ObjectBytes, 4096),
+            SegmentSize = 4096,
+            SweepInterval = TimeSpan.FromMilliseconds(2),
+        });
+        using RemArray<long> array = runtime.CreateArray<long>(Objects * 8, 8);
+        Bounded.Run(Limit, () =>
+        {
+            using (DerefScope scope = runtime.EnterScope())
+            {
+                for (long i = 0; i < array.Length; i++)
+                {
+                    array.Write(i, i, scope);
+                }
+            }
+
+            Func<bool> expired = Bounded.Deadline(TimeSpan.FromSeconds(2));
+            for (int pass = 0; pass < 200 && !expired(); pass++)
+            {
+                long sum = 0;
+                foreach (long x in array)
+                {
+                    sum += x;
+                }
+
+                Assert.Equal(array.Length * (array.Length - 1) / 2, sum);
+            }
+        });
+
+        FarMemoryStats stats = runtime.GetStats();
+        Assert.Equal(0, stats.Evictions);
+        Assert.Equal(0, stats.WriteBacks);
+        Assert.Equal(0, stats.BytesToFar);
+        Assert.True(runtime.LocalBytesInUse <= runtime.BudgetBytes);
+
+        // One more object than fits does force evictions: the budget is tight, not generous.
+        using FarMemoryRuntime tight = new(new FarMemoryOptions
+        {
+            LocalBudgetBytes = FarMemoryOptions.BudgetToHold(Objects, ObjectBytes, 4096),
+            SegmentSize = 4096,
+            BackgroundEvacuation = false,
+        });
+        using RemArray<long> larger = tight.CreateArray<long>((Objects + 300) * 8, 8);
+        using (DerefScope scope = tight.EnterScope())
+        {
+            for (long i = 0; i < larger.Length; i++)
+            {
+                larger.Write(i, i, scope);
+            }
+        }
+
+        Assert.True(tight.GetStats().Evictions > 0, "a working set larger than BudgetToHold's must spill");
+    }
+
+    [Fact]
     public void WorkingSetAndThrashingAreMeasured()
     {
         const int Length = 4096 * 8;

@@ -25,11 +25,13 @@ internal sealed class FarMemoryKvSystem(IFarMemoryBackend backend, double ratio,
     public override long BudgetBytes => _runtime?.BudgetBytes ?? 0;
 
     /// <summary>
-    /// The budget: the local ratio of every pair object's bytes (data plus its 24-byte header), plus
-    /// the index, which stays local whatever the ratio, plus room for the heap's segments to turn over.
+    /// The budget: the local ratio of what the pair objects need (data plus a 24-byte header each, in
+    /// whole segments, and the survivor segment: <see cref="FarMemoryOptions.BudgetForLocalRatio"/>,
+    /// so ratio 1 means every pair fits), plus the index, which stays local whatever the ratio (its
+    /// measured bytes include the pairs' metadata words, so those are not counted twice).
     /// </summary>
     public static long Budget(KvSpec spec, double ratio, long indexBytes) =>
-        (long)(ratio * spec.Keys * (KvSpec.PairBytes + HeaderBytes)) + indexBytes + (2L << 20);
+        FarMemoryOptions.BudgetForLocalRatio(spec.Keys, KvSpec.PairBytes, ratio) - (spec.Keys * sizeof(ulong)) + indexBytes;
 
     public override void Load(KvSpec spec)
     {

@@ -32,15 +32,15 @@ internal sealed class FarMemoryWebSystem(IFarMemoryBackend backend, double ratio
     public override long BudgetBytes => _runtime?.BudgetBytes ?? 0;
 
     /// <summary>
-    /// The budget: the local ratio of every object's bytes (data plus its 24-byte header), plus what
-    /// the runtime keeps local whatever the ratio (the hash index and the metadata words).
+    /// The budget: the local ratio of what the pair and value objects need (data plus a 24-byte header
+    /// each, in whole segments, and the survivor segment: <see cref="FarMemoryOptions.BudgetForLocalRatio"/>,
+    /// so ratio 1 means everything fits), plus what the runtime keeps local whatever the ratio: the
+    /// values' metadata words and the hash index (whose measured bytes include the pairs' words).
     /// </summary>
-    public static long Budget(WebSpec spec, double ratio, long indexBytes)
-    {
-        long objects = (spec.Keys * (WebSpec.PairBytes + HeaderBytes)) + (spec.Values * (spec.ValueSize + HeaderBytes));
-        long words = spec.Values * sizeof(ulong);
-        return (long)(ratio * objects) + indexBytes + words + (2L << 20);
-    }
+    public static long Budget(WebSpec spec, double ratio, long indexBytes) =>
+        FarMemoryOptions.BudgetForLocalRatio(spec.Keys, WebSpec.PairBytes, ratio) - (spec.Keys * sizeof(ulong))
+        + FarMemoryOptions.BudgetForLocalRatio(spec.Values, spec.ValueSize, ratio)
+        + indexBytes;
 
     public override void Load(WebSpec spec)
     {
