@@ -30,6 +30,22 @@ public sealed unsafe partial class FarMemoryRuntime
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal byte* DerefSlow(FarStructure structure, ulong* word, bool write, scoped in DerefScope scope, bool nonTemporal = false)
     {
+        // The commonest slow case first, and cheaply: the object is local and only its hot (or
+        // dirty) bit is clear, as on its first use after it arrived or after the CLOCK hand passed.
+        // The bit is set once, with a CAS on the exact word seen, so a word a Dispose zeroed or an
+        // evacuator marked meanwhile fails it and takes the full path below. The scope compare is
+        // the fast path's: the structure is not disposed and its table stays valid in this scope.
+        if ((object?)scope.Table == structure.LiveToken && !nonTemporal)
+        {
+            ulong seen = Volatile.Read(ref *word);
+            if ((seen & (MetadataWord.Present | MetadataWord.Evacuating | MetadataWord.Fetching | MetadataWord.Prefetched)) == MetadataWord.Present &&
+                Interlocked.CompareExchange(ref *word, seen | MetadataWord.Hot | (write ? MetadataWord.Dirty : 0), seen) == seen)
+            {
+                scope.CountHit();
+                return MetadataWord.Address(seen);
+            }
+        }
+
         ValidateScope(in scope, structure);
 
         // Counted before the disposed checks, so a Dispose either sees this call and waits for it, or

@@ -28,10 +28,17 @@ internal static class ScanWorkload
 
         foreach (double ratio in ratios)
         {
+            // Each system starts from a settled managed heap, so a background collection of the
+            // previous system's garbage (the all-local array is 256 MiB) never runs on its time.
+            Settle();
             report.Results.Add(AllLocal(length, ratio));
+            Settle();
             report.Results.Add(await FarMemoryAsync(server, length, ratio, prefetching: true));
+            Settle();
             report.Results.Add(await FarMemoryAsync(server, length, ratio, prefetching: false));
+            Settle();
             report.Results.Add(await PagedAsync(server, length, ratio, "clock"));
+            Settle();
             report.Results.Add(await PagedAsync(server, length, ratio, "second-chance"));
         }
 
@@ -125,6 +132,13 @@ internal static class ScanWorkload
     }
 
     private static long Value(long i) => (i * 7) ^ (i >> 3);
+
+    private static void Settle()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+    }
 
     // The scan loops run once each, for a long time: compiled fully optimized from the start, so
     // every system is measured in steady-state code rather than in on-stack-replacement code, which
