@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace FarMemory.Collections;
 
 /// <summary>The elements of one object as a start and an end reference: small enough to come back from a call in registers.</summary>
@@ -13,6 +11,4 @@ internal readonly ref struct ObjectElements<T>
         First = ref first;
         End = ref end;
     }
-
-    public bool IsEmpty => Unsafe.IsNullRef(ref First);
 }
