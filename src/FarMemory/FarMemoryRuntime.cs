@@ -93,17 +93,17 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
     public DerefScope EnterScope()
     {
         ThrowIfDisposed();
-        EpochSlot* slot = _epochs.Enter();
+        EpochSlot* slot = _epochs.Enter(out long token);
 
         // Announce first (a full fence), then check: either disposal sees this scope and waits for
         // it, or this thread sees disposal and backs out.
         if (Volatile.Read(ref _disposed) != 0)
         {
-            EpochTable.Exit(slot);
+            EpochTable.Exit(slot, token);
             ThrowIfDisposed();
         }
 
-        return new DerefScope(_epochs, slot);
+        return new DerefScope(_epochs, slot, token);
     }
 
     /// <summary>

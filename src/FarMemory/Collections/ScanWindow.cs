@@ -22,8 +22,7 @@ internal sealed unsafe class ScanWindow
 
     private EpochTable? _table;
     private EpochSlot* _slot;
-    private int _depth;
-    private long _serial;
+    private long _token;
     private ulong* _pushedPin;
     private int _rental;
 
@@ -56,7 +55,7 @@ internal sealed unsafe class ScanWindow
         Close();
         FarStructure structure = Structure!;
         DerefScope scope = structure.Runtime.EnterScope();
-        scope.Save(out _table, out _slot, out _depth, out _serial);
+        scope.Save(out _table, out _slot, out _token);
         byte* data = structure.DerefPinned(word, write: false, in scope, out bool pushed, nonTemporal);
         _pushedPin = pushed ? word : null;
         return data;
@@ -70,12 +69,12 @@ internal sealed unsafe class ScanWindow
             return;
         }
 
-        var scope = new DerefScope(_table!, _slot, _depth, _serial);
+        var scope = new DerefScope(_table!, _slot, _token);
         _slot = null;
         _table = null;
         if (_pushedPin != null)
         {
-            scope.UnpinTop(_pushedPin);
+            scope.Unpin(_pushedPin);
             _pushedPin = null;
         }
 

@@ -37,35 +37,22 @@ public unsafe ref struct DerefScope
     /// <summary>The thread's slot while the scope is open; null before entry and after disposal.</summary>
     internal EpochSlot* Slot;
 
-    /// <summary>The nesting depth and outermost-entry serial this scope was entered at: a copy of the
-    /// scope that outlives its own end (a <c>using</c> variable disposed explicitly too) never exits
-    /// someone else's scope.</summary>
-    private readonly int _depth;
-    private readonly long _serial;
+    /// <summary>The token naming this scope in the thread's slot: a copy of the scope that outlives its
+    /// own end (a <c>using</c> variable disposed explicitly too) never ends someone else's scope.</summary>
+    private readonly long _token;
 
-    internal DerefScope(EpochTable table, EpochSlot* slot)
+    internal DerefScope(EpochTable table, EpochSlot* slot, long token)
     {
         Table = table;
         Slot = slot;
-        _depth = slot->Depth;
-        _serial = slot->EntrySerial;
+        _token = token;
     }
 
-    /// <summary>A scope saved by <see cref="Save"/> (a scan keeps its scope in a class between elements).</summary>
-    internal DerefScope(EpochTable table, EpochSlot* slot, int depth, long serial)
-    {
-        Table = table;
-        Slot = slot;
-        _depth = depth;
-        _serial = serial;
-    }
-
-    internal readonly void Save(out EpochTable? table, out EpochSlot* slot, out int depth, out long serial)
+    internal readonly void Save(out EpochTable? table, out EpochSlot* slot, out long token)
     {
         table = Table;
         slot = Slot;
-        depth = _depth;
-        serial = _serial;
+        token = _token;
     }
 
     /// <summary>True between entry and <see cref="Dispose"/>.</summary>
@@ -79,7 +66,7 @@ public unsafe ref struct DerefScope
     public readonly void Renew()
     {
         ThrowIfInactive();
-        if (Slot->Depth != 1 || _depth != 1 || Slot->EntrySerial != _serial)
+        if (!EpochTable.IsOnlyOpen(Slot, _token))
         {
             throw new FarMemoryScopeException("Only the outermost DerefScope of a thread can be renewed.");
         }
@@ -88,9 +75,8 @@ public unsafe ref struct DerefScope
     }
 
     /// <summary>
-    /// Ends the scope. A second call does nothing, also through a copy of the scope (a
-    /// <c>using</c> variable disposed explicitly as well): only the scope on top of the thread's
-    /// nesting, entered at this scope's entry, is ended.
+    /// Ends the scope. Scopes of one thread may end in any order; a second call does nothing, also
+    /// through a copy of the scope (a <c>using</c> variable disposed explicitly as well).
     /// </summary>
     public void Dispose()
     {
@@ -99,10 +85,7 @@ public unsafe ref struct DerefScope
         {
             Slot = null;
             Table = null;
-            if (slot->Depth == _depth && slot->EntrySerial == _serial)
-            {
-                EpochTable.Exit(slot);
-            }
+            EpochTable.Exit(slot, _token);
         }
     }
 
@@ -134,6 +117,26 @@ public unsafe ref struct DerefScope
         if (count > 0 && slot->Pins[count - 1] == (ulong)word)
         {
             Volatile.Write(ref slot->PinCount, count - 1);
+        }
+    }
+
+    /// <summary>
+    /// Drops the pin of <paramref name="word"/> wherever it is in the list (scans that interleave on
+    /// one thread end their objects out of order). Only the owner changes its pins, and only while
+    /// not parked, so an evacuator never reads the list halfway through this.
+    /// </summary>
+    internal readonly void Unpin(ulong* word)
+    {
+        EpochSlot* slot = Slot;
+        int count = slot->PinCount;
+        for (int i = count - 1; i >= 0; i--)
+        {
+            if (slot->Pins[i] == (ulong)word)
+            {
+                slot->Pins[i] = slot->Pins[count - 1];
+                Volatile.Write(ref slot->PinCount, count - 1);
+                return;
+            }
         }
     }
 

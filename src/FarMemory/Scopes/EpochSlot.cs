@@ -12,6 +12,9 @@ internal unsafe struct EpochSlot
 {
     public const int PinCapacity = 64;
 
+    /// <summary>Most scopes (scans included) one thread may have open at once.</summary>
+    public const int MaxOpenScopes = 16;
+
     /// <summary>
     /// 0: outside any scope. &gt; 0: inside a scope, announced at this global epoch.
     /// &lt; 0: inside a scope but parked in the runtime's slow path, holding only the pins listed
@@ -34,8 +37,8 @@ internal unsafe struct EpochSlot
     /// <summary>Nesting depth of scopes on the owning thread (owner only).</summary>
     public int Depth;
 
-    /// <summary>Incremented at every outermost entry (owner only), so a stale copy of an ended scope is told apart.</summary>
-    public long EntrySerial;
+    /// <summary>Source of the tokens that name each open scope (owner only).</summary>
+    public long NextToken;
 
     /// <summary>Number of valid entries in <see cref="Pins"/>.</summary>
     public int PinCount;
@@ -52,4 +55,11 @@ internal unsafe struct EpochSlot
     /// enumerator chunks). Only read by others while the slot is parked.
     /// </summary>
     public fixed ulong Pins[PinCapacity];
+
+    /// <summary>
+    /// The tokens of this thread's open scopes, <see cref="Depth"/> of them, in no particular order
+    /// (owner only). A scope ends only if its token is here, so scopes may end in any order (two
+    /// interleaved scans) and a second Dispose, through a copy or not, finds nothing and does nothing.
+    /// </summary>
+    public fixed long OpenScopes[MaxOpenScopes];
 }

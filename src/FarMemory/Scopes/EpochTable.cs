@@ -76,12 +76,20 @@ internal sealed unsafe class EpochTable : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public EpochSlot* Enter()
+    public EpochSlot* Enter(out long token)
     {
         EpochSlot* slot = CurrentSlot();
-        if (slot->Depth++ == 0)
+        int depth = slot->Depth;
+        if (depth == EpochSlot.MaxOpenScopes)
         {
-            slot->EntrySerial++;
+            ThrowTooManyOpen();
+        }
+
+        token = ++slot->NextToken;
+        slot->OpenScopes[depth] = token;
+        slot->Depth = depth + 1;
+        if (depth == 0)
+        {
             // Announce, then fence: every later load of a metadata word is ordered after this store.
             long epoch = Volatile.Read(ref _globalEpoch);
             slot->AnnounceEpoch = epoch;
@@ -91,22 +99,36 @@ internal sealed unsafe class EpochTable : IDisposable
         return slot;
     }
 
+    /// <summary>Ends the scope named <paramref name="token"/>; nothing if it is not open (already ended).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Exit(EpochSlot* slot)
+    public static void Exit(EpochSlot* slot, long token)
     {
-        if (slot->Depth <= 0)
+        int depth = slot->Depth;
+        for (int i = depth - 1; i >= 0; i--)
         {
-            return;
-        }
+            if (slot->OpenScopes[i] == token)
+            {
+                slot->OpenScopes[i] = slot->OpenScopes[depth - 1];
+                slot->Depth = depth - 1;
+                if (depth == 1)
+                {
+                    slot->PinCount = 0;
+                    slot->PinOverflow = 0;
+                    // Release: every access made inside the scope happens before an evacuator sees it left.
+                    Volatile.Write(ref slot->State, 0);
+                }
 
-        if (--slot->Depth == 0)
-        {
-            slot->PinCount = 0;
-            slot->PinOverflow = 0;
-            // Release: every access made inside the scope happens before an evacuator sees it left.
-            Volatile.Write(ref slot->State, 0);
+                return;
+            }
         }
     }
+
+    /// <summary>Whether <paramref name="token"/> names the thread's only open scope (the one that may renew).</summary>
+    public static bool IsOnlyOpen(EpochSlot* slot, long token) => slot->Depth == 1 && slot->OpenScopes[0] == token;
+
+    private static void ThrowTooManyOpen() =>
+        throw new FarMemoryScopeException(
+            $"More than {EpochSlot.MaxOpenScopes} DerefScopes (or scans) are open at once on this thread; end some first.");
 
     /// <summary>Exit and re-enter the outermost scope: refs taken before become invalid.</summary>
     public void Renew(EpochSlot* slot)

@@ -476,6 +476,64 @@ public class LifecycleTests
         });
     }
 
+    [Fact]
+    public void InterleavedScansOnOneThreadEndTheirScopesInAnyOrder()
+    {
+        Bounded.Run(Limit, () =>
+        {
+            var runtime = TinyRuntime.Create(2 * 1024, segments: 6);
+            RemArray<long> a = runtime.CreateArray<long>(1024 * 8, 8);
+            RemArray<long> b = runtime.CreateArray<long>(1024 * 8, 8);
+            a.CopyFrom(Enumerable.Range(0, (int)a.Length).Select(i => (long)i).ToArray(), 0);
+            b.CopyFrom(Enumerable.Range(0, (int)b.Length).Select(i => 3L * i).ToArray(), 0);
+
+            // Zipping two scans: each moves to its next object while the other's scope is open, so
+            // their scopes end out of nesting order, object after object, under eviction.
+            long pairs = 0;
+            ObjectScan<long> x = a.GetEnumerator();
+            ObjectScan<long> y = b.GetEnumerator();
+            while (x.MoveNext() & y.MoveNext())
+            {
+                Assert.Equal(3 * x.Current, y.Current);
+                pairs++;
+            }
+
+            x.Dispose();
+            y.Dispose();
+            x.Dispose();
+            Assert.Equal(a.Length, pairs);
+            Assert.True(runtime.GetStats().Evictions > 0);
+            Assert.False(runtime.Epochs.IsCurrentThreadInScope(), "a scan left a scope open");
+            a.Dispose();
+            b.Dispose();
+            runtime.Dispose();
+        });
+    }
+
+    [Fact]
+    public void DisposingANestedUsingScopeTwiceLeavesTheOuterScopeOpen()
+    {
+        using FarMemoryRuntime runtime = TinyRuntime.Create(64);
+        using RemArray<long> array = runtime.CreateArray<long>(64, 8);
+        using (DerefScope outer = runtime.EnterScope())
+        {
+            array.Write(1, 5, outer);
+            DisposeInnerTwice(runtime);
+            Assert.True(runtime.Epochs.IsCurrentThreadInScope(), "the inner scope's second Dispose ended the outer one");
+            Assert.Equal(5, array.Read(1, outer));
+        }
+
+        Assert.False(runtime.Epochs.IsCurrentThreadInScope());
+    }
+
+    private static void DisposeInnerTwice(FarMemoryRuntime runtime)
+    {
+        // A using variable is read-only, so this explicit Dispose runs on a copy; the using's own
+        // Dispose at the end of the method then ends the same scope a second time.
+        using DerefScope inner = runtime.EnterScope();
+        inner.Dispose();
+    }
+
     private delegate void ScopedAction(DerefScope scope);
 
     private static void AssertDisposed(FarMemoryRuntime runtime, string typeName, ScopedAction action)
