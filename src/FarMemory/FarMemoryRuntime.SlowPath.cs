@@ -84,7 +84,7 @@ public sealed unsafe partial class FarMemoryRuntime
 
                     if (tempPin)
                     {
-                        scope.UnpinTop(word);
+                        scope.Unpin(word);
                         tempPin = false;
                     }
 
@@ -156,7 +156,7 @@ public sealed unsafe partial class FarMemoryRuntime
 
             if (tempPin)
             {
-                scope.UnpinTop(word);
+                scope.Unpin(word);
             }
         }
     }

@@ -296,33 +296,6 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
         }
     }
 
-    /// <summary>
-    /// Waits until every scope that was open when this was called has ended, renewed or parked, so
-    /// local memory a collection unpublished before the call (an old bucket array) can be freed:
-    /// a thread still reading it is in such a scope, and one that parks re-validates before
-    /// reading again. The caller waits parked, so evacuations never wait for it meanwhile.
-    /// </summary>
-    internal void WaitForOlderScopes(scoped in DerefScope scope)
-    {
-        EpochSlot* self = scope.Slot;
-        if (self == null)
-        {
-            scope.ThrowIfInactive();
-        }
-
-        EpochTable.Park(self);
-        try
-        {
-            long epoch = _epochs.BumpEpoch();
-            NoPinVisitor ignore = default;
-            _epochs.WaitForOlderScopes(epoch, self, ref ignore);
-        }
-        finally
-        {
-            _epochs.Unpark(self);
-        }
-    }
-
     private FarStructure Register(PointerTable table, int objectSize, long tableBytes, Type owner)
     {
         int id = Interlocked.Increment(ref _nextStructureId);
@@ -395,12 +368,7 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
             EpochSlot* parked = ParkIfInScope();
             try
             {
-                SpinWait drain = default;
-                while (Volatile.Read(ref structure.OperationsInFlight) != 0)
-                {
-                    drain.SpinOnce();
-                }
-
+                structure.WaitForOperations();
                 _evacuator.Gate.EnterWriteLock();
                 try
                 {
@@ -518,7 +486,6 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
     /// <summary>Takes budget for metadata, shrinking the heap (evicting if needed) to make room.</summary>
     private void ReserveMetadata(long bytes)
     {
-        EpochSlot* self = _epochs.IsCurrentThreadInScope() ? _epochs.CurrentSlot() : null;
         int attempts = 0;
         while (!_budget.TryReserve(bytes))
         {
@@ -543,21 +510,14 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
             }
 
             _heap.SealOpenSegments();
-            if (self != null)
-            {
-                EpochTable.Park(self);
-            }
-
+            EpochSlot* self = ParkIfInScope();
             try
             {
                 _evacuator.EvacuateOne(self, evictHot: true);
             }
             finally
             {
-                if (self != null)
-                {
-                    _epochs.Unpark(self);
-                }
+                UnparkIfParked(self);
             }
         }
     }
@@ -665,11 +625,7 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
         foreach (FarStructure structure in _structures.Values)
         {
             structure.TryRetire();
-            SpinWait drain = default;
-            while (Volatile.Read(ref structure.OperationsInFlight) != 0)
-            {
-                drain.SpinOnce();
-            }
+            structure.WaitForOperations();
 
             _budget.Release(structure.Table.Bytes);
             structure.Table.Dispose();
@@ -689,13 +645,5 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
     {
         Dispose();
         return ValueTask.CompletedTask;
-    }
-
-    /// <summary>Ignores parked threads' pins: a parked reader re-validates before it reads again.</summary>
-    private readonly struct NoPinVisitor : IPinVisitor
-    {
-        public void Visit(ulong* word)
-        {
-        }
     }
 }

@@ -111,6 +111,16 @@ internal sealed unsafe class FarStructure
         return data;
     }
 
+    /// <summary>Waits until no slow path or prefetch touches the words any more (after <see cref="TryRetire"/>, none starts).</summary>
+    public void WaitForOperations()
+    {
+        SpinWait drain = default;
+        while (Volatile.Read(ref OperationsInFlight) != 0)
+        {
+            drain.SpinOnce();
+        }
+    }
+
     /// <summary>Marks the structure disposed; true for the first caller only.</summary>
     public bool TryRetire()
     {

@@ -39,7 +39,7 @@ namespace FarMemory.Collections;
 /// pointer; never around a dereference), and a reader retries when the number was odd or changed
 /// by the time it has copied the value, so it never returns a torn value or a pair that was
 /// being replaced. A resize publishes the new bucket array and frees the old one only after every
-/// scope open at the time has ended or parked (<c>WaitForOlderScopes</c>); a reader re-checks the
+/// scope open at the time has ended (the runtime's retired list, so the writer never waits); a reader re-checks the
 /// sequence number after each dereference (which may have parked) before it touches the buckets
 /// again, so it never reads a freed array. All operations are linearizable; <see cref="Count"/> is
 /// exact whenever no write is in flight. <see cref="Dispose"/> must not race with other calls.</para>
@@ -351,9 +351,7 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
             {
                 // Doubling when mostly live, a same-size rehash when mostly tombstones.
                 ulong* fresh = stripe.Rehash(Runtime, stripe.Live * 2 >= stripe.Capacity ? stripe.Capacity * 2 : stripe.Capacity);
-                ulong* old = stripe.Publish(fresh);
-                Runtime.WaitForOlderScopes(in scope);
-                Stripe.Free(Runtime, old);
+                Stripe.Retire(Runtime, stripe.Publish(fresh));
             }
 
             long word = TakeWord(in scope);
@@ -619,17 +617,6 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
             EndWrite();
             Used = Live;
             return old;
-        }
-
-        /// <summary>Frees a block no reader can reach any more, and gives its bytes back to the budget.</summary>
-        public static void Free(FarMemoryRuntime runtime, ulong* block)
-        {
-            if (block != null)
-            {
-                long bytes = BlockBytes((int)*block);
-                NativeMemory.Free(block);
-                runtime.ReleaseIndexBytes(bytes);
-            }
         }
 
         /// <summary>Hands a block readers may still be probing to the runtime, which frees it once they cannot.</summary>

@@ -319,7 +319,7 @@ public sealed unsafe partial class RemList<T> : IDisposable
         new Span<T>(source + _first[node] + keep, move).CopyTo(new Span<T>(target, move));
         if (pushed)
         {
-            scope.UnpinTop(_store.WordOf(node));
+            scope.Unpin(_store.WordOf(node));
         }
 
         _used[node] = keep;

@@ -109,20 +109,10 @@ public unsafe ref struct DerefScope
         return PinSlow(slot, word, count);
     }
 
-    /// <summary>Drops the most recent pin if it is <paramref name="word"/> (a pin that is no longer needed).</summary>
-    internal readonly void UnpinTop(ulong* word)
-    {
-        EpochSlot* slot = Slot;
-        int count = slot->PinCount;
-        if (count > 0 && slot->Pins[count - 1] == (ulong)word)
-        {
-            Volatile.Write(ref slot->PinCount, count - 1);
-        }
-    }
-
     /// <summary>
-    /// Drops the pin of <paramref name="word"/> wherever it is in the list (scans that interleave on
-    /// one thread end their objects out of order). Only the owner changes its pins, and only while
+    /// Drops the pin of <paramref name="word"/> (a pin that is no longer needed), wherever it is in
+    /// the list: it is usually the last one, but scans that interleave on one thread end their
+    /// objects out of order. Only the owner changes its pins, and only while
     /// not parked, so an evacuator never reads the list halfway through this.
     /// </summary>
     internal readonly void Unpin(ulong* word)
