@@ -35,9 +35,9 @@ internal static class DerefWorkload
         array.CopyFrom(plain, 0);
         WarmUp(runtime, array);
 
-        BenchResult plainSequential = Measure("all-local", "sequential", length, () => SumPlain(plain));
+        BenchResult plainSequential = Measure("all-local", "sequential", length, () => SequentialSums.Sum(plain));
         report.Results.Add(plainSequential);
-        report.Results.Add(Measure("farmemory", "sequential", length, () => SumRem(array)));
+        report.Results.Add(Measure("farmemory", "sequential", length, () => SequentialSums.Sum(array)));
         BenchResult indexed = Measure("farmemory", "sequential", length, () => SumRemIndexed(runtime, array));
         report.Results.Add(Measure("all-local", "random", randomReads, () => RandomPlain(plain, randomReads)));
         report.Results.Add(Measure("farmemory", "random", randomReads, () => RandomRem(runtime, array, randomReads)));
@@ -79,30 +79,6 @@ internal static class DerefWorkload
                 scope.Renew();
             }
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static long SumPlain(long[] a)
-    {
-        long sum = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            sum += a[i];
-        }
-
-        return sum;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static long SumRem(RemArray<long> a)
-    {
-        long sum = 0;
-        foreach (long x in a)
-        {
-            sum += x;
-        }
-
-        return sum;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

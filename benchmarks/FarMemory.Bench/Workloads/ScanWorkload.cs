@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using FarMemory.Backends;
 using FarMemory.Bench.Infrastructure;
 using FarMemory.Bench.Reporting;
@@ -54,7 +53,7 @@ internal static class ScanWorkload
         }
 
         var clock = Stopwatch.StartNew();
-        long sum = Sum(data);
+        long sum = SequentialSums.Sum(data);
         return Result("all-local", ratio, length, clock.Elapsed.TotalSeconds, sum, default, length * sizeof(long), 0);
     }
 
@@ -73,7 +72,7 @@ internal static class ScanWorkload
 
         FarMemoryStats before = runtime.GetStats();
         var clock = Stopwatch.StartNew();
-        long sum = Sum(array);
+        long sum = SequentialSums.Sum(array);
         double seconds = clock.Elapsed.TotalSeconds;
         FarMemoryStats after = runtime.GetStats();
         return Result(
@@ -100,7 +99,7 @@ internal static class ScanWorkload
         Fill(length, (start, chunk) => array.CopyFrom(chunk, start));
         PagingStats before = array.Memory.GetStats();
         var clock = Stopwatch.StartNew();
-        long sum = Sum(array);
+        long sum = SequentialSums.Sum(array);
         double seconds = clock.Elapsed.TotalSeconds;
         PagingStats after = array.Memory.GetStats();
         return new BenchResult
@@ -138,45 +137,6 @@ internal static class ScanWorkload
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-    }
-
-    // The scan loops run once each, for a long time: compiled fully optimized from the start, so
-    // every system is measured in steady-state code rather than in on-stack-replacement code, which
-    // keeps a foreach's accumulator in memory when the enumerator has a Dispose to run.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static long Sum(long[] data)
-    {
-        long sum = 0;
-        foreach (long v in data)
-        {
-            sum += v;
-        }
-
-        return sum;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static long Sum(RemArray<long> array)
-    {
-        long sum = 0;
-        foreach (long v in array)
-        {
-            sum += v;
-        }
-
-        return sum;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static long Sum(PagedArray<long> array)
-    {
-        long sum = 0;
-        foreach (long v in array)
-        {
-            sum += v;
-        }
-
-        return sum;
     }
 
     private static void Fill(long length, Action<long, long[]> write)
