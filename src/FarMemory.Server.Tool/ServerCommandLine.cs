@@ -10,16 +10,41 @@ internal sealed class ServerCommandLine
         farmem-server: a FarMemory far-memory server.
 
         Options:
-          --port N             TCP port (default 7400; 0 picks a free one)
-          --bind ADDRESS       address to listen on (default 127.0.0.1; any other needs --auth-token)
-          --auth-token TOKEN   secret clients must present (or env FARMEM_AUTH_TOKEN)
-          --max-memory SIZE    cap on stored bytes, all clients (default 1g; suffixes k, m, g)
-          --client-quota SIZE  cap on stored bytes per client session (default: --max-memory)
-          --max-frame SIZE     largest frame accepted (default 16m)
-          --retention SECONDS  how long a session outlives its last connection (default 30)
-          --log-level LEVEL    Trace, Debug, Information, Warning, Error (default Information)
-          --help               show this text
+          --port N                  TCP port (default 7400; 0 picks a free one)
+          --bind ADDRESS            address to listen on (default 127.0.0.1; any other needs --auth-token)
+          --auth-token TOKEN        secret clients must present (or env FARMEM_AUTH_TOKEN)
+          --max-memory SIZE         cap on stored bytes, all clients, metadata included (default 1g; suffixes k, m, g)
+          --client-quota SIZE       cap on stored bytes per client session (default: --max-memory)
+          --max-frame SIZE          largest frame accepted and largest reply sent (default 16m)
+          --max-hello SIZE          largest frame accepted before a Hello is accepted (default 4k)
+          --max-buffers SIZE        bytes of large frames all connections may buffer at once (default 256m)
+          --max-batch N             items one batch may carry (default 65536)
+          --max-connections N       connections served at once (default 1024)
+          --max-connections-per-session N
+                                    connections one session may have (default 64)
+          --max-sessions N          sessions kept at once, retained ones included (default 1024)
+          --max-objects N           objects one session may store (default 16777216)
+          --max-structures N        structures one session may have (default 65536)
+          --handshake-timeout SEC   close a connection without a Hello by then (default 10)
+          --idle-timeout SEC        close a connection that sent no frame for that long (default 300; 0: never)
+          --frame-timeout SEC       close a connection whose frame is not complete by then (default 30)
+          --write-timeout SEC       close a client that does not read its replies for that long (default 30)
+          --retention SECONDS       how long a session outlives its last connection (default 30)
+          --log-level LEVEL         Trace, Debug, Information, Warning, Error (default Information)
+          --help                    show this text
+
+        Memory: resident memory stays within --max-memory + --max-buffers + about 200 KiB per
+        connection + about 60 MB for the runtime. Every object is charged 128 bytes besides its
+        length, every structure 1 KiB.
         """;
+
+    private static readonly string[] ValueOptions =
+    [
+        "--port", "--bind", "--auth-token", "--max-memory", "--client-quota", "--max-frame", "--max-hello",
+        "--max-buffers", "--max-batch", "--max-connections", "--max-connections-per-session", "--max-sessions",
+        "--max-objects", "--max-structures", "--handshake-timeout", "--idle-timeout", "--frame-timeout",
+        "--write-timeout", "--retention", "--log-level",
+    ];
 
     public FarMemoryServerOptions Options { get; } = new() { Port = 7400 };
 
@@ -30,7 +55,8 @@ internal sealed class ServerCommandLine
     public static ServerCommandLine Parse(string[] args)
     {
         var result = new ServerCommandLine();
-        result.Options.AuthToken = Environment.GetEnvironmentVariable("FARMEM_AUTH_TOKEN");
+        FarMemoryServerOptions o = result.Options;
+        o.AuthToken = Environment.GetEnvironmentVariable("FARMEM_AUTH_TOKEN");
         for (int i = 0; i < args.Length; i++)
         {
             string name = args[i];
@@ -40,50 +66,112 @@ internal sealed class ServerCommandLine
                 continue;
             }
 
+            if (Array.IndexOf(ValueOptions, name) < 0)
+            {
+                throw new ArgumentException($"Unknown option {name}.");
+            }
+
             if (i + 1 >= args.Length)
             {
                 throw new ArgumentException($"{name} needs a value.");
             }
 
             string value = args[++i];
-            switch (name)
+            try
             {
-                case "--port":
-                    result.Options.Port = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
-                    break;
-                case "--bind":
-                    result.Options.BindAddress = IPAddress.Parse(value);
-                    break;
-                case "--auth-token":
-                    result.Options.AuthToken = value;
-                    break;
-                case "--max-memory":
-                    result.Options.MaxMemoryBytes = ParseSize(value);
-                    break;
-                case "--client-quota":
-                    result.Options.PerClientQuotaBytes = ParseSize(value);
-                    break;
-                case "--max-frame":
-                    result.Options.MaxFrameLength = checked((int)ParseSize(value));
-                    break;
-                case "--retention":
-                    result.Options.SessionRetention = TimeSpan.FromSeconds(double.Parse(value, System.Globalization.CultureInfo.InvariantCulture));
-                    break;
-                case "--log-level":
-                    result.LogLevel = Enum.Parse<LogLevel>(value, ignoreCase: true);
-                    break;
-                default:
-                    throw new ArgumentException($"Unknown option {name}.");
+                Apply(result, name, value);
+            }
+            catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+            {
+                throw new ArgumentException($"{name} {value}: {e.Message}", e);
             }
         }
 
         return result;
     }
 
+    private static void Apply(ServerCommandLine result, string name, string value)
+    {
+        FarMemoryServerOptions o = result.Options;
+        switch (name)
+        {
+            case "--port":
+                o.Port = Int(value);
+                break;
+            case "--bind":
+                o.BindAddress = IPAddress.Parse(value);
+                break;
+            case "--auth-token":
+                o.AuthToken = value;
+                break;
+            case "--max-memory":
+                o.MaxMemoryBytes = ParseSize(value);
+                break;
+            case "--client-quota":
+                o.PerClientQuotaBytes = ParseSize(value);
+                break;
+            case "--max-frame":
+                o.MaxFrameLength = checked((int)ParseSize(value));
+                break;
+            case "--max-hello":
+                o.MaxHelloLength = checked((int)ParseSize(value));
+                break;
+            case "--max-buffers":
+                o.MaxBufferBytes = ParseSize(value);
+                break;
+            case "--max-batch":
+                o.MaxBatchItems = Int(value);
+                break;
+            case "--max-connections":
+                o.MaxConnections = Int(value);
+                break;
+            case "--max-connections-per-session":
+                o.MaxConnectionsPerSession = Int(value);
+                break;
+            case "--max-sessions":
+                o.MaxSessions = Int(value);
+                break;
+            case "--max-objects":
+                o.MaxObjectsPerSession = long.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+                break;
+            case "--max-structures":
+                o.MaxStructuresPerSession = Int(value);
+                break;
+            case "--handshake-timeout":
+                o.HandshakeTimeout = Seconds(value);
+                break;
+            case "--idle-timeout":
+                o.IdleTimeout = Seconds(value);
+                break;
+            case "--frame-timeout":
+                o.FrameTimeout = Seconds(value);
+                break;
+            case "--write-timeout":
+                o.WriteTimeout = Seconds(value);
+                break;
+            case "--retention":
+                o.SessionRetention = Seconds(value);
+                break;
+            case "--log-level":
+                result.LogLevel = Enum.Parse<LogLevel>(value, ignoreCase: true);
+                break;
+        }
+    }
+
+    private static int Int(string value) => int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static TimeSpan Seconds(string value) =>
+        TimeSpan.FromSeconds(double.Parse(value, System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>Parses "64m", "1g", "4096" into bytes.</summary>
     public static long ParseSize(string text)
     {
         text = text.Trim().ToLowerInvariant();
+        if (text.Length == 0)
+        {
+            throw new FormatException("a size needs digits, e.g. 64m.");
+        }
+
         long multiplier = text[^1] switch
         {
             'k' => 1L << 10,

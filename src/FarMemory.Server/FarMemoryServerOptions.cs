@@ -4,8 +4,21 @@ using FarMemory.Protocol;
 namespace FarMemory.Server;
 
 /// <summary>Settings of a <see cref="FarMemoryServer"/>.</summary>
+/// <remarks>
+/// Every limit here is a promise to the operator that one client cannot take more. Stored objects are
+/// charged their bytes plus <see cref="ObjectOverheadBytes"/>, structures <see cref="StructureOverheadBytes"/>,
+/// so the server's resident memory stays within <see cref="MaxMemoryBytes"/> plus a bounded overhead:
+/// the runtime itself (about 60 MB), <see cref="MaxBufferBytes"/> for large frames in flight, and about
+/// 200 KiB per open connection.
+/// </remarks>
 public sealed class FarMemoryServerOptions
 {
+    /// <summary>Quota bytes charged for every stored object on top of its length (map entry and block header).</summary>
+    public const int ObjectOverheadBytes = 128;
+
+    /// <summary>Quota bytes charged for every structure (its map and lock).</summary>
+    public const int StructureOverheadBytes = 1024;
+
     /// <summary>Address to listen on. Loopback by default; any other address requires <see cref="AuthToken"/>.</summary>
     public IPAddress BindAddress { get; set; } = IPAddress.Loopback;
 
@@ -15,23 +28,60 @@ public sealed class FarMemoryServerOptions
     /// <summary>Secret every client must present in its Hello. Null or empty: no auth (loopback only).</summary>
     public string? AuthToken { get; set; }
 
-    /// <summary>Cap on object bytes stored for all clients together. Default 1 GiB.</summary>
+    /// <summary>Cap on bytes stored for all clients together, metadata charges included. Default 1 GiB.</summary>
     public long MaxMemoryBytes { get; set; } = 1L << 30;
 
-    /// <summary>Cap on object bytes one client session may store. Default: no cap beyond <see cref="MaxMemoryBytes"/>.</summary>
+    /// <summary>Cap on bytes one client session may store, metadata charges included. Default: no cap beyond <see cref="MaxMemoryBytes"/>.</summary>
     public long PerClientQuotaBytes { get; set; } = long.MaxValue;
 
-    /// <summary>Largest frame length field accepted; a bigger one closes the connection.</summary>
+    /// <summary>Largest frame length field accepted from an authenticated client, and the bound on every reply.</summary>
     public int MaxFrameLength { get; set; } = ProtocolConstants.DefaultMaxFrameLength;
+
+    /// <summary>Largest frame accepted before the Hello is accepted, so unauthenticated peers cannot make the server buffer much. Default 4 KiB.</summary>
+    public int MaxHelloLength { get; set; } = ProtocolConstants.DefaultMaxHelloLength;
+
+    /// <summary>
+    /// Bytes of large frames (over 64 KiB, requests and replies) all connections may hold at once; a
+    /// connection over it waits its turn. Default 256 MiB.
+    /// </summary>
+    public long MaxBufferBytes { get; set; } = 256L << 20;
+
+    /// <summary>Items one batch may carry; a longer batch is refused. Default 65,536.</summary>
+    public int MaxBatchItems { get; set; } = ProtocolConstants.DefaultMaxBatchItems;
 
     /// <summary>A connection that has not completed its Hello by then is closed. Default 10 s.</summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// A connection that received no frame for this long is closed (its session stays for
+    /// <see cref="SessionRetention"/>). Clients learn it in the Hello answer and ping before it ends.
+    /// Zero: never. Default 5 minutes.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A frame whose first bytes arrived must be complete by then, or the connection is closed. Default 30 s.</summary>
+    public TimeSpan FrameTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A client that does not take a reply off its socket for this long is disconnected. Default 30 s.</summary>
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long a session's objects outlive its last connection (for reconnects). Default 30 s.</summary>
     public TimeSpan SessionRetention { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Connections served at once; more are closed on accept. Default 1024.</summary>
+    /// <summary>Connections served at once; more are answered <see cref="FrameStatus.ServerBusy"/> and closed. Default 1024.</summary>
     public int MaxConnections { get; set; } = 1024;
+
+    /// <summary>Connections one session may have open. Default 64.</summary>
+    public int MaxConnectionsPerSession { get; set; } = 64;
+
+    /// <summary>Sessions kept at once, retained ones included. Default 1024.</summary>
+    public int MaxSessions { get; set; } = 1024;
+
+    /// <summary>Objects one session may store. Default 16,777,216.</summary>
+    public long MaxObjectsPerSession { get; set; } = 1L << 24;
+
+    /// <summary>Structures one session may have. Default 65,536.</summary>
+    public int MaxStructuresPerSession { get; set; } = 65536;
 
     internal void Validate()
     {
@@ -46,14 +96,46 @@ public sealed class FarMemoryServerOptions
                 $"Refusing to listen on {BindAddress} without an auth token: a non-loopback bind must set AuthToken (--auth-token).");
         }
 
-        if (MaxMemoryBytes <= 0 || PerClientQuotaBytes <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxMemoryBytes), "Memory limits must be positive.");
-        }
-
+        Positive(MaxMemoryBytes, nameof(MaxMemoryBytes));
+        Positive(PerClientQuotaBytes, nameof(PerClientQuotaBytes));
+        Positive(MaxBufferBytes, nameof(MaxBufferBytes));
+        Positive(MaxBatchItems, nameof(MaxBatchItems));
+        Positive(MaxConnections, nameof(MaxConnections));
+        Positive(MaxConnectionsPerSession, nameof(MaxConnectionsPerSession));
+        Positive(MaxSessions, nameof(MaxSessions));
+        Positive(MaxObjectsPerSession, nameof(MaxObjectsPerSession));
+        Positive(MaxStructuresPerSession, nameof(MaxStructuresPerSession));
         if (MaxFrameLength < 1024)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxFrameLength), MaxFrameLength, "MaxFrameLength must be at least 1024.");
+        }
+
+        if (MaxHelloLength < 64)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxHelloLength), MaxHelloLength, "MaxHelloLength must be at least 64.");
+        }
+
+        if (MaxBufferBytes < MaxFrameLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxBufferBytes), MaxBufferBytes, $"MaxBufferBytes must hold at least one frame of MaxFrameLength ({MaxFrameLength}).");
+        }
+
+        if (HandshakeTimeout <= TimeSpan.Zero || FrameTimeout <= TimeSpan.Zero || WriteTimeout <= TimeSpan.Zero || IdleTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(HandshakeTimeout), "Handshake, frame and write timeouts must be positive, the idle timeout zero or positive.");
+        }
+
+        if (IdleTimeout.TotalMilliseconds > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(IdleTimeout), IdleTimeout, "IdleTimeout must be under 24 days.");
+        }
+    }
+
+    private static void Positive(long value, string name)
+    {
+        if (value <= 0)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.");
         }
     }
 }

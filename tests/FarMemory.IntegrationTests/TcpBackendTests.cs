@@ -135,7 +135,9 @@ public class TcpBackendTests
     [Fact]
     public async Task QuotaExceededIsTypedAndLosesNothing()
     {
-        await using FarMemoryServer server = await Servers.StartAsync(o => o.PerClientQuotaBytes = 10_000);
+        // Room for one structure and nine 1000-byte objects with their metadata charges, and 100 bytes more.
+        const int quota = FarMemoryServerOptions.StructureOverheadBytes + (9 * (1000 + FarMemoryServerOptions.ObjectOverheadBytes)) + 100;
+        await using FarMemoryServer server = await Servers.StartAsync(o => o.PerClientQuotaBytes = quota);
         await using TcpFarMemoryBackend backend = await TcpFarMemoryBackend.ConnectAsync(server.EndPoint);
         await backend.CreateStructureAsync(1);
         for (int i = 0; i < 9; i++)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 
+
 namespace FarMemory.Server.ObjectStore;
 
 /// <summary>
@@ -44,29 +45,35 @@ internal sealed unsafe class StoredStructure
     }
 
     /// <summary>
-    /// Stores a copy of <paramref name="data"/> (caller holds <see cref="SyncRoot"/> and has already
-    /// reserved <paramref name="data"/>.Length bytes unless the object keeps its length). Returns the
-    /// bytes freed by a replaced block of another length.
+    /// A native block for an object of <paramref name="length"/> bytes, not yet in the map, so a
+    /// batch can allocate everything before it changes anything. Throws <see cref="OutOfMemoryException"/>.
     /// </summary>
-    public long Put(long objectId, ReadOnlySequence<byte> data)
+    public static nint Allocate(int length) => (nint)NativeMemory.Alloc((nuint)Math.Max(length, 1));
+
+    public static void Free(nint block) => NativeMemory.Free((void*)block);
+
+    /// <summary>Copies <paramref name="data"/> over an object of the same length (caller holds <see cref="SyncRoot"/>).</summary>
+    public void Overwrite(long objectId, ReadOnlySequence<byte> data)
+    {
+        Block existing = _objects[objectId];
+        data.CopyTo(new Span<byte>(existing.Pointer, existing.Length));
+    }
+
+    /// <summary>
+    /// Fills <paramref name="block"/> (from <see cref="Allocate"/>) with <paramref name="data"/> and makes
+    /// it the object, freeing the block it replaces (caller holds <see cref="SyncRoot"/>). Cannot fail.
+    /// </summary>
+    public void Install(long objectId, nint block, ReadOnlySequence<byte> data)
     {
         int length = (int)data.Length;
-        if (_objects.TryGetValue(objectId, out Block existing) && existing.Length == length)
+        data.CopyTo(new Span<byte>((void*)block, length));
+        ref Block slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_objects, objectId, out bool existed);
+        byte* old = existed ? slot.Pointer : null;
+        slot = new Block((byte*)block, length);
+        if (old != null)
         {
-            data.CopyTo(new Span<byte>(existing.Pointer, length));
-            return 0;
+            NativeMemory.Free(old);
         }
-
-        byte* pointer = (byte*)NativeMemory.Alloc((nuint)Math.Max(length, 1));
-        data.CopyTo(new Span<byte>(pointer, length));
-        _objects[objectId] = new Block(pointer, length);
-        if (existing.Pointer != null)
-        {
-            NativeMemory.Free(existing.Pointer);
-            return existing.Length;
-        }
-
-        return 0;
     }
 
     /// <summary>Removes an object (caller holds <see cref="SyncRoot"/>); returns its length or -1.</summary>

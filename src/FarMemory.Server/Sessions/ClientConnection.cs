@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Text;
 using FarMemory.Protocol;
 using FarMemory.Server.ObjectStore;
 using FarMemory.Server.Security;
@@ -15,72 +16,151 @@ namespace FarMemory.Server.Sessions;
 /// requests cost one send for many responses.
 /// </summary>
 /// <remarks>
-/// The first frame must be a Hello with the right token, within the handshake timeout. A frame
-/// over the size limit, a truncated or inconsistent payload, an unknown opcode or any opcode before
-/// Hello is a protocol error: the connection gets an error frame where one can be sent and is
-/// closed. Nothing a client sends can affect another connection.
+/// <para>
+/// The first frame must be a Hello with the right token, within the handshake timeout, and no longer
+/// than <see cref="FarMemoryServerOptions.MaxHelloLength"/>, so an unauthenticated peer can make the
+/// server buffer only a few KiB. A frame over the size limit, a truncated or inconsistent payload, an
+/// unknown opcode or any opcode before Hello is a protocol error: the connection gets an error frame
+/// (status and a UTF-8 reason) and is closed. Nothing a client sends can affect another connection.
+/// </para>
+/// <para>
+/// Memory: every reply fits the negotiated max frame (a ReadBatch that would not is refused with
+/// <see cref="FrameStatus.FrameTooLarge"/>); replies are flushed once 256 KiB are buffered; a frame
+/// or reply over <see cref="BufferBudget.SmallFrameBytes"/> first reserves its size from the server's
+/// <see cref="BufferBudget"/> and waits its turn if the budget is spent. Every header is written
+/// with its final length before its payload, and a connection that fails is completed with the
+/// error, which drops whatever is buffered instead of flushing it: no partial frame and no
+/// unwritten pooled byte ever reaches a socket.
+/// </para>
+/// <para>
+/// Timeouts: the connection publishes its <see cref="ConnectionPhase"/> and when it entered it; the
+/// server's sweep calls <see cref="CheckTimeout"/> and aborts connections past the phase's limit.
+/// </para>
 /// </remarks>
 internal sealed class ClientConnection
 {
+    private const int FlushThresholdBytes = 256 * 1024;
+
     private readonly Socket _socket;
     private readonly FarMemoryServerOptions _options;
     private readonly SessionRegistry _sessions;
     private readonly TokenVerifier _tokens;
+    private readonly BufferBudget _buffers;
     private readonly ILogger _logger;
     private readonly string _peer;
+    private readonly long _acceptedAt = Environment.TickCount64;
+    private readonly int _maxPayload;
+    private readonly CancellationTokenSource _abort;
+    private readonly WriteBatchScratch _scratch = new();
+    private readonly StructureSet _readSet = new();
     private Session? _session;
-    private WriteItem[] _batch = new WriteItem[64];
+    private int _phase;
+    private long _phaseSince;
+    private string? _abortReason;
+    private long _inboundHeld;
+    private long _replyHeld;
+    private long _granted;
+    private long _needBytes;
 
-    public ClientConnection(Socket socket, FarMemoryServerOptions options, SessionRegistry sessions, TokenVerifier tokens, ILogger logger)
+    public ClientConnection(Socket socket, FarMemoryServerOptions options, SessionRegistry sessions, TokenVerifier tokens, BufferBudget buffers, ILogger logger, CancellationToken stopping)
     {
         _socket = socket;
         _options = options;
         _sessions = sessions;
         _tokens = tokens;
+        _buffers = buffers;
         _logger = logger;
         _peer = socket.RemoteEndPoint?.ToString() ?? "?";
+        _maxPayload = options.MaxFrameLength - FrameHeader.CountedSize;
+        _abort = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        Enter(ConnectionPhase.Handshake);
     }
 
-    public async Task RunAsync(CancellationToken stopping)
+    private enum Outcome
+    {
+        /// <summary>Read more bytes.</summary>
+        Continue,
+
+        /// <summary>Flush what is buffered, then go on with the bytes already read.</summary>
+        Flush,
+
+        /// <summary>Reserve <see cref="_needBytes"/> from the buffer budget, then retry the frame.</summary>
+        NeedBuffer,
+
+        /// <summary>Flush and close.</summary>
+        Close,
+    }
+
+    public async Task RunAsync()
     {
         _socket.NoDelay = true;
         await using var stream = new NetworkStream(_socket, ownsSocket: true);
-        PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
+
+        // Zero-byte reads: an idle connection holds no receive buffer until bytes arrive.
+        PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true, useZeroByteReads: true));
         PipeWriter writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
-        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        handshake.CancelAfter(_options.HandshakeTimeout);
+        CancellationToken token = _abort.Token;
+        Exception? failure = null;
         try
         {
+            // When the frame now at the front of the buffer began to arrive (0: nothing buffered).
+            long partialSince = 0;
             while (true)
             {
-                ReadResult result = await reader.ReadAsync(_session == null ? handshake.Token : stopping).ConfigureAwait(false);
-                ReadOnlySequence<byte> buffer = result.Buffer;
-                bool keepOpen = ProcessFrames(ref buffer, writer);
-                reader.AdvanceTo(buffer.Start, buffer.End);
-                if (writer.UnflushedBytes > 0)
+                if (_session == null)
                 {
-                    await writer.FlushAsync(stopping).ConfigureAwait(false);
+                    Enter(ConnectionPhase.Handshake);
+                }
+                else if (partialSince == 0)
+                {
+                    Enter(ConnectionPhase.Idle);
+                }
+                else
+                {
+                    Enter(ConnectionPhase.MidFrame, partialSince);
                 }
 
-                if (!keepOpen || result.IsCompleted || result.IsCanceled)
+                ReadResult result = await reader.ReadAsync(token).ConfigureAwait(false);
+                Enter(ConnectionPhase.Processing);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                Outcome outcome = ProcessFrames(ref buffer, writer);
+                bool more = outcome is Outcome.Flush or Outcome.NeedBuffer;
+                bool consumed = !buffer.Start.Equals(result.Buffer.Start);
+                bool empty = buffer.IsEmpty;
+                reader.AdvanceTo(buffer.Start, more ? buffer.Start : buffer.End);
+                await FlushAsync(writer, token).ConfigureAwait(false);
+                if (outcome == Outcome.NeedBuffer)
+                {
+                    Enter(_session == null ? ConnectionPhase.Handshake : ConnectionPhase.WaitingForBuffer);
+                    await _buffers.ReserveAsync(_needBytes, token).ConfigureAwait(false);
+                    _granted += _needBytes;
+                }
+
+                if (outcome == Outcome.Close || (!more && (result.IsCompleted || result.IsCanceled)))
                 {
                     break;
                 }
+
+                partialSince = empty ? 0 : consumed || partialSince == 0 ? Environment.TickCount64 : partialSince;
             }
         }
-        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        catch (OperationCanceledException e) when (_abortReason != null)
         {
-            _logger.LogInformation("Closing {Peer}: no Hello within {Timeout}", _peer, _options.HandshakeTimeout);
+            _logger.LogInformation("Closing {Peer}: {Reason}", _peer, _abortReason);
+            failure = await SendTimeoutAsync(writer).ConfigureAwait(false) ? null : e;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException e)
         {
+            failure = e;
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
+            failure = e;
             _logger.LogDebug(e, "Connection {Peer} failed", _peer);
         }
         catch (Exception e)
         {
+            failure = e;
             _logger.LogError(e, "Unexpected error serving {Peer}; closing its connection", _peer);
         }
         finally
@@ -90,41 +170,217 @@ internal sealed class ClientConnection
                 _sessions.Detach(_session);
             }
 
+            ReleaseAll();
+            _scratch.Reset();
+            _readSet.Clear();
             try
             {
+                // Completing with an error discards what is buffered: a failed frame is never sent half-built.
                 await reader.CompleteAsync().ConfigureAwait(false);
-                await writer.CompleteAsync().ConfigureAwait(false);
+                await writer.CompleteAsync(failure).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
             {
-                // Completing flushes what is left; the peer (or the server's own shutdown) closed the socket.
+                // The peer (or the server's own shutdown) closed the socket.
             }
+
+            _abort.Dispose();
         }
     }
 
-    /// <summary>Answers every complete frame in the buffer; false when the connection must close.</summary>
-    private bool ProcessFrames(ref ReadOnlySequence<byte> buffer, PipeWriter writer)
+    /// <summary>Called by the server's sweep: aborts the connection when its phase has lasted too long.</summary>
+    public void CheckTimeout(long now)
     {
+        long since = Volatile.Read(ref _phaseSince);
+        (TimeSpan limit, string what) = Phase switch
+        {
+            ConnectionPhase.Handshake => (_options.HandshakeTimeout, "no Hello"),
+            ConnectionPhase.Idle => (_options.IdleTimeout, "idle"),
+            ConnectionPhase.MidFrame => (_options.FrameTimeout, "frame incomplete"),
+            ConnectionPhase.Flushing => (_options.WriteTimeout, "client not reading its replies"),
+            ConnectionPhase.WaitingForBuffer => (_options.FrameTimeout, "no buffer room"),
+            _ => (TimeSpan.Zero, ""),
+        };
+        if (Phase == ConnectionPhase.Handshake)
+        {
+            since = _acceptedAt;
+        }
+
+        if (limit <= TimeSpan.Zero || now - since <= (long)limit.TotalMilliseconds || _abortReason != null)
+        {
+            return;
+        }
+
+        ConnectionPhase phase = Phase;
+        _abortReason = $"{what} for {limit.TotalSeconds:0.###} s";
+        try
+        {
+            _abort.Cancel();
+            if (phase == ConnectionPhase.Flushing)
+            {
+                // The peer is not reading: nothing more can be sent, and a pending send must not linger.
+                _socket.Dispose();
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection ended meanwhile.
+        }
+    }
+
+    private ConnectionPhase Phase => (ConnectionPhase)Volatile.Read(ref _phase);
+
+    private void Enter(ConnectionPhase phase, long since = 0)
+    {
+        Volatile.Write(ref _phaseSince, since == 0 ? Environment.TickCount64 : since);
+        Volatile.Write(ref _phase, (int)phase);
+    }
+
+    private async ValueTask FlushAsync(PipeWriter writer, CancellationToken token)
+    {
+        if (writer.UnflushedBytes > 0)
+        {
+            Enter(ConnectionPhase.Flushing);
+            await writer.FlushAsync(token).ConfigureAwait(false);
+            Enter(ConnectionPhase.Processing);
+        }
+
+        // Flushed replies no longer hold budget, nor does a grant their retry did not use.
+        _buffers.Release(_replyHeld + _granted);
+        _replyHeld = 0;
+        _granted = 0;
+    }
+
+    /// <summary>Tells the peer why it is closed, where the socket still takes it; false if it did not.</summary>
+    private async ValueTask<bool> SendTimeoutAsync(PipeWriter writer)
+    {
+        if (Phase == ConnectionPhase.Flushing || !_socket.Connected)
+        {
+            return false;
+        }
+
+        try
+        {
+            WriteError(writer, default, FrameStatus.Timeout, $"closing: {_abortReason}");
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            await writer.FlushAsync(bound.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+        {
+            // Best effort: the peer is gone or not reading.
+            return false;
+        }
+    }
+
+    private void ReleaseAll()
+    {
+        _buffers.Release(_inboundHeld + _replyHeld + _granted);
+        _inboundHeld = _replyHeld = _granted = 0;
+    }
+
+    /// <summary>Answers complete frames from the front of the buffer until it runs out or an outcome needs the loop.</summary>
+    private Outcome ProcessFrames(ref ReadOnlySequence<byte> buffer, PipeWriter writer)
+    {
+        int limit = _session == null ? Math.Min(_options.MaxHelloLength, _options.MaxFrameLength) : _options.MaxFrameLength;
         while (true)
         {
-            switch (FrameReader.TryReadFrame(ref buffer, _options.MaxFrameLength, out FrameHeader header, out ReadOnlySequence<byte> payload))
+            if (buffer.Length >= sizeof(uint) && !ReserveInbound(buffer, limit))
+            {
+                return Outcome.NeedBuffer;
+            }
+
+            ReadOnlySequence<byte> before = buffer;
+            switch (FrameReader.TryReadFrame(ref buffer, limit, out FrameHeader header, out ReadOnlySequence<byte> payload))
             {
                 case FrameReadResult.Incomplete:
-                    return true;
+                    return Outcome.Continue;
                 case FrameReadResult.TooLarge:
-                    return Reject(writer, default, FrameStatus.FrameTooLarge, "frame over the size limit");
+                    return Reject(writer, default, FrameStatus.FrameTooLarge, _session == null ? $"frame before Hello over {limit} bytes" : $"frame over the size limit ({limit} bytes)");
                 case FrameReadResult.Malformed:
                     return Reject(writer, default, FrameStatus.BadRequest, "frame shorter than its header");
             }
 
-            if (!Handle(header, payload, writer))
+            Outcome outcome = Handle(header, payload, writer);
+            if (outcome == Outcome.NeedBuffer)
             {
-                return false;
+                buffer = before;
+                return outcome;
+            }
+
+            // The frame is consumed (the loop advances past it before the next read).
+            _buffers.Release(_inboundHeld);
+            _inboundHeld = 0;
+            if (outcome != Outcome.Continue)
+            {
+                return outcome;
+            }
+
+            if (writer.UnflushedBytes >= FlushThresholdBytes)
+            {
+                return Outcome.Flush;
             }
         }
     }
 
-    private bool Handle(in FrameHeader header, ReadOnlySequence<byte> payload, PipeWriter writer)
+    /// <summary>
+    /// A frame over <see cref="BufferBudget.SmallFrameBytes"/> reserves its size before its payload is
+    /// waited for; false (with <see cref="_needBytes"/> set) when the loop must wait for room.
+    /// </summary>
+    private bool ReserveInbound(ReadOnlySequence<byte> buffer, int limit)
+    {
+        Span<byte> raw = stackalloc byte[sizeof(uint)];
+        buffer.Slice(0, sizeof(uint)).CopyTo(raw);
+        uint declared = BinaryPrimitives.ReadUInt32LittleEndian(raw);
+        if (declared > (uint)limit)
+        {
+            return true; // TryReadFrame rejects it.
+        }
+
+        long total = sizeof(uint) + (long)declared;
+        if (total <= BufferBudget.SmallFrameBytes || _inboundHeld >= total)
+        {
+            return true;
+        }
+
+        long missing = total - _inboundHeld;
+        long fromGrant = Math.Min(missing, _granted);
+        _granted -= fromGrant;
+        _inboundHeld += fromGrant;
+        missing -= fromGrant;
+        if (missing == 0 || _buffers.TryReserve(missing))
+        {
+            _inboundHeld += missing;
+            return true;
+        }
+
+        _needBytes = missing;
+        return false;
+    }
+
+    /// <summary>Holds budget for a reply of <paramref name="frameBytes"/>; false (with <see cref="_needBytes"/>) when the loop must wait.</summary>
+    private bool ReserveReply(long frameBytes)
+    {
+        if (frameBytes <= BufferBudget.SmallFrameBytes)
+        {
+            return true;
+        }
+
+        long fromGrant = Math.Min(frameBytes, _granted);
+        _granted -= fromGrant;
+        _replyHeld += fromGrant;
+        long missing = frameBytes - fromGrant;
+        if (missing == 0 || _buffers.TryReserve(missing))
+        {
+            _replyHeld += missing;
+            return true;
+        }
+
+        _needBytes = missing;
+        return false;
+    }
+
+    private Outcome Handle(in FrameHeader header, ReadOnlySequence<byte> payload, PipeWriter writer)
     {
         if (_session == null)
         {
@@ -138,35 +394,35 @@ internal sealed class ClientConnection
         switch (header.OpCode)
         {
             case OpCode.CreateStructure when reader.TryReadInt32(out int id) && reader.Remaining == 0:
-                Respond(writer, header, store.CreateStructure(id));
-                return true;
+                return Answer(writer, header, store.CreateStructure(id));
             case OpCode.DropStructure when reader.TryReadInt32(out int id) && reader.Remaining == 0:
-                Respond(writer, header, store.DropStructure(id));
-                return true;
+                return Answer(writer, header, store.DropStructure(id));
             case OpCode.Read when reader.TryReadKey(out int sid, out long oid) && reader.Remaining == 0:
-                Read(writer, header, store, sid, oid);
-                return true;
+                return Read(writer, header, store, sid, oid);
             case OpCode.Write when reader.TryReadKey(out int sid, out long oid):
-                Respond(writer, header, store.Write(sid, oid, reader.ReadRest()));
-                return true;
+                return Answer(writer, header, store.Write(sid, oid, reader.ReadRest()));
             case OpCode.Remove when reader.TryReadKey(out int sid, out long oid) && reader.Remaining == 0:
-                Respond(writer, header, store.Remove(sid, oid));
-                return true;
+                return Answer(writer, header, store.Remove(sid, oid));
             case OpCode.ReadBatch:
-                return ReadBatch(writer, header, store, ref reader);
+                return ReadBatch(writer, header, store, payload);
             case OpCode.WriteBatch:
                 return WriteBatch(writer, header, store, ref reader);
             case OpCode.RemoveBatch:
                 return RemoveBatch(writer, header, store, ref reader);
             case OpCode.Stats when reader.Remaining == 0:
                 Stats(writer, header, store);
-                return true;
+                return Outcome.Continue;
             case OpCode.Ping:
+                if (!ReserveReply(FrameHeader.Size + payload.Length))
+                {
+                    return Outcome.NeedBuffer;
+                }
+
                 Respond(writer, header, FrameStatus.Ok, payload);
-                return true;
+                return Outcome.Continue;
             case OpCode.Call:
-                Respond(writer, header, FrameStatus.NotSupported);
-                return true;
+                WriteError(writer, header, FrameStatus.NotSupported, "no remote-agent operations on this server");
+                return Outcome.Continue;
             case OpCode.Hello:
                 return Reject(writer, header, FrameStatus.BadRequest, "second Hello");
             case OpCode.CreateStructure or OpCode.DropStructure or OpCode.Read or OpCode.Write or OpCode.Remove or OpCode.Stats:
@@ -176,7 +432,7 @@ internal sealed class ClientConnection
         }
     }
 
-    private bool Hello(in FrameHeader header, ReadOnlySequence<byte> payload, PipeWriter writer)
+    private Outcome Hello(in FrameHeader header, ReadOnlySequence<byte> payload, PipeWriter writer)
     {
         var reader = new PayloadReader(payload);
         if (!reader.TryReadUInt16(out ushort version) ||
@@ -190,10 +446,11 @@ internal sealed class ClientConnection
 
         if (version != ProtocolConstants.Version)
         {
-            return Reject(writer, header, FrameStatus.UnsupportedVersion, $"protocol version {version}");
+            return Reject(writer, header, FrameStatus.UnsupportedVersion, $"protocol version {version} (this server speaks {ProtocolConstants.Version})");
         }
 
-        Span<byte> tokenCopy = token.Length <= 1024 ? stackalloc byte[(int)token.Length] : new byte[token.Length];
+        // The Hello is at most MaxHelloLength bytes, so the token fits on the stack.
+        Span<byte> tokenCopy = stackalloc byte[(int)token.Length];
         token.CopyTo(tokenCopy);
         if (!_tokens.Verify(tokenCopy))
         {
@@ -202,129 +459,187 @@ internal sealed class ClientConnection
 
         Span<byte> key = stackalloc byte[ProtocolConstants.SessionKeyLength];
         keyBytes.CopyTo(key);
-        Session? session = _sessions.Attach(SessionKey.Read(key));
-        if (session == null)
+        switch (_sessions.Attach(SessionKey.Read(key), out Session? session))
         {
-            return Reject(writer, header, FrameStatus.Unauthorized, "unknown session key");
+            case AttachResult.UnknownKey:
+                return Reject(writer, header, FrameStatus.Unauthorized, "unknown session key");
+            case AttachResult.TooManySessions:
+                return Reject(writer, header, FrameStatus.ServerBusy, $"too many sessions (the server keeps at most {_options.MaxSessions})");
+            case AttachResult.TooManyConnections:
+                return Reject(writer, header, FrameStatus.ServerBusy, $"too many connections for one session (at most {_options.MaxConnectionsPerSession})");
         }
 
-        _session = session;
-        Span<byte> response = writer.GetSpan(FrameHeader.Size + ProtocolConstants.SessionKeyLength + sizeof(int));
-        FrameHeader.For(OpCode.Hello, header.RequestId, ProtocolConstants.SessionKeyLength + sizeof(int), flags: FrameFlags.Response).Write(response);
-        session.Key.Write(response[FrameHeader.Size..]);
-        BinaryPrimitives.WriteInt32LittleEndian(response[(FrameHeader.Size + ProtocolConstants.SessionKeyLength)..], _options.MaxFrameLength);
-        writer.Advance(FrameHeader.Size + ProtocolConstants.SessionKeyLength + sizeof(int));
+        _session = session!;
+
+        // Answer: session key, then the limits this connection must keep to (max frame length, max
+        // batch items, idle timeout in ms, 0 for none).
+        const int Length = ProtocolConstants.SessionKeyLength + (3 * sizeof(int));
+        Span<byte> response = writer.GetSpan(FrameHeader.Size + Length);
+        FrameHeader.For(OpCode.Hello, header.RequestId, Length, flags: FrameFlags.Response).Write(response);
+        Span<byte> body = response[FrameHeader.Size..];
+        _session.Key.Write(body);
+        BinaryPrimitives.WriteInt32LittleEndian(body[ProtocolConstants.SessionKeyLength..], _options.MaxFrameLength);
+        BinaryPrimitives.WriteInt32LittleEndian(body[(ProtocolConstants.SessionKeyLength + 4)..], _options.MaxBatchItems);
+        BinaryPrimitives.WriteInt32LittleEndian(body[(ProtocolConstants.SessionKeyLength + 8)..], (int)_options.IdleTimeout.TotalMilliseconds);
+        writer.Advance(FrameHeader.Size + Length);
         _logger.LogDebug("{Peer} joined a session", _peer);
-        return true;
+        return Outcome.Continue;
     }
 
-    private static void Read(PipeWriter writer, in FrameHeader header, ClientNamespace store, int structureId, long objectId)
+    private Outcome Read(PipeWriter writer, in FrameHeader header, ClientNamespace store, int structureId, long objectId)
     {
         StoredStructure? structure = store.Find(structureId);
         if (structure == null)
         {
-            Respond(writer, header, FrameStatus.UnknownStructure);
-            return;
+            return Answer(writer, header, FrameStatus.UnknownStructure);
         }
 
+        int length;
         lock (structure.SyncRoot)
         {
             if (!structure.TryGet(objectId, out ReadOnlySpan<byte> data))
             {
-                Respond(writer, header, FrameStatus.NotFound);
-                return;
+                return Answer(writer, header, FrameStatus.NotFound);
+            }
+
+            if (!ReserveReply(FrameHeader.Size + data.Length))
+            {
+                return Outcome.NeedBuffer;
             }
 
             Span<byte> span = writer.GetSpan(FrameHeader.Size + data.Length);
             FrameHeader.For(header.OpCode, header.RequestId, data.Length, flags: FrameFlags.Response).Write(span);
             data.CopyTo(span[FrameHeader.Size..]);
             writer.Advance(FrameHeader.Size + data.Length);
+            length = data.Length;
         }
+
+        return length > BufferBudget.SmallFrameBytes ? Outcome.Flush : Outcome.Continue;
     }
 
-    /// <summary>Response payload: per key an i32 length (-1 absent) and the bytes.</summary>
-    private bool ReadBatch(PipeWriter writer, in FrameHeader header, ClientNamespace store, ref PayloadReader reader)
+    /// <summary>
+    /// Response payload: per key an i32 length (-1 absent) and the bytes. Every structure it names
+    /// is locked for the whole answer, so the lengths summed first are the lengths then copied.
+    /// </summary>
+    private Outcome ReadBatch(PipeWriter writer, in FrameHeader header, ClientNamespace store, ReadOnlySequence<byte> payload)
     {
+        var reader = new PayloadReader(payload);
         if (!reader.TryReadInt32(out int count) || count < 0 || reader.Remaining != (long)count * ProtocolConstants.KeySize)
         {
             return Reject(writer, header, FrameStatus.BadRequest, "malformed ReadBatch");
         }
 
-        // The header goes first but its length is known only at the end: keep its memory and patch it
-        // before the flush (the pipe has not handed these bytes to the socket yet).
-        Memory<byte> headerMemory = writer.GetMemory(FrameHeader.Size);
-        writer.Advance(FrameHeader.Size);
-        long payloadLength = 0;
+        if (count > _options.MaxBatchItems)
+        {
+            WriteError(writer, header, FrameStatus.BadRequest, $"ReadBatch of {count} keys (at most {_options.MaxBatchItems})");
+            return Outcome.Continue;
+        }
+
+        PayloadReader keys = reader;
         FrameStatus status = FrameStatus.Ok;
         for (int i = 0; i < count; i++)
         {
-            reader.TryReadKey(out int sid, out long oid);
-            StoredStructure? structure = store.Find(sid);
-            if (structure == null)
+            reader.TryReadKey(out int sid, out _);
+            if (!_readSet.TryAdd(store, sid, out _))
             {
                 status = FrameStatus.UnknownStructure;
-                WriteInt32(writer, -1);
-                payloadLength += sizeof(int);
-                continue;
+            }
+        }
+
+        try
+        {
+            _readSet.Enter();
+            reader = keys;
+            long total = 0;
+            for (int i = 0; i < count; i++)
+            {
+                reader.TryReadKey(out int sid, out long oid);
+                total += sizeof(int) + Math.Max(0, LengthOf(sid, oid));
             }
 
-            lock (structure.SyncRoot)
+            if (total > _maxPayload)
             {
-                bool found = structure.TryGet(oid, out ReadOnlySpan<byte> data);
+                WriteError(writer, header, FrameStatus.FrameTooLarge, $"ReadBatch answer of {total} bytes is over the max frame payload ({_maxPayload}); ask in smaller batches");
+                return Outcome.Continue;
+            }
+
+            if (!ReserveReply(FrameHeader.Size + total))
+            {
+                return Outcome.NeedBuffer;
+            }
+
+            Span<byte> head = writer.GetSpan(FrameHeader.Size);
+            FrameHeader.For(header.OpCode, header.RequestId, (int)total, status, FrameFlags.Response).Write(head);
+            writer.Advance(FrameHeader.Size);
+            reader = keys;
+            for (int i = 0; i < count; i++)
+            {
+                reader.TryReadKey(out int sid, out long oid);
+                ReadOnlySpan<byte> data = default;
+                bool found = _readSet.TryGet(sid, out StoredStructure? structure) && structure.TryGet(oid, out data);
                 Span<byte> span = writer.GetSpan(sizeof(int) + data.Length);
                 BinaryPrimitives.WriteInt32LittleEndian(span, found ? data.Length : -1);
                 data.CopyTo(span[sizeof(int)..]);
                 writer.Advance(sizeof(int) + data.Length);
-                payloadLength += sizeof(int) + data.Length;
             }
+
+            return total > BufferBudget.SmallFrameBytes ? Outcome.Flush : Outcome.Continue;
+        }
+        finally
+        {
+            _readSet.Exit();
         }
 
-        FrameHeader.For(header.OpCode, header.RequestId, checked((int)payloadLength), status, FrameFlags.Response).Write(headerMemory.Span);
-        return true;
+        int LengthOf(int sid, long oid) => _readSet.TryGet(sid, out StoredStructure? s) ? s.LengthOf(oid) : -1;
     }
 
-    private bool WriteBatch(PipeWriter writer, in FrameHeader header, ClientNamespace store, ref PayloadReader reader)
+    private Outcome WriteBatch(PipeWriter writer, in FrameHeader header, ClientNamespace store, ref PayloadReader reader)
     {
         if (!reader.TryReadInt32(out int count) || count < 0 || count > reader.Remaining / (ProtocolConstants.KeySize + sizeof(int)))
         {
             return Reject(writer, header, FrameStatus.BadRequest, "malformed WriteBatch");
         }
 
-        if (_batch.Length < count)
+        if (count > _options.MaxBatchItems)
         {
-            _batch = new WriteItem[Math.Max(count, _batch.Length * 2)];
+            WriteError(writer, header, FrameStatus.BadRequest, $"WriteBatch of {count} items (at most {_options.MaxBatchItems})");
+            return Outcome.Continue;
         }
 
+        WriteItem[] batch = _scratch.RentItems(count);
         for (int i = 0; i < count; i++)
         {
             if (!reader.TryReadKey(out int sid, out long oid) ||
                 !reader.TryReadInt32(out int length) ||
                 !reader.TryReadSlice(length, out ReadOnlySequence<byte> data))
             {
-                Array.Clear(_batch, 0, i);
+                _scratch.Reset();
                 return Reject(writer, header, FrameStatus.BadRequest, "truncated WriteBatch");
             }
 
-            _batch[i] = new WriteItem(sid, oid, data);
+            batch[i] = new WriteItem(sid, oid, data);
         }
 
         if (reader.Remaining != 0)
         {
-            Array.Clear(_batch, 0, count);
+            _scratch.Reset();
             return Reject(writer, header, FrameStatus.BadRequest, "trailing bytes in WriteBatch");
         }
 
-        FrameStatus status = store.WriteBatch(_batch.AsSpan(0, count));
-        Array.Clear(_batch, 0, count);
-        Respond(writer, header, status);
-        return true;
+        return Answer(writer, header, store.WriteBatch(batch.AsSpan(0, count), _scratch));
     }
 
-    private bool RemoveBatch(PipeWriter writer, in FrameHeader header, ClientNamespace store, ref PayloadReader reader)
+    private Outcome RemoveBatch(PipeWriter writer, in FrameHeader header, ClientNamespace store, ref PayloadReader reader)
     {
         if (!reader.TryReadInt32(out int count) || count < 0 || reader.Remaining != (long)count * ProtocolConstants.KeySize)
         {
             return Reject(writer, header, FrameStatus.BadRequest, "malformed RemoveBatch");
+        }
+
+        if (count > _options.MaxBatchItems)
+        {
+            WriteError(writer, header, FrameStatus.BadRequest, $"RemoveBatch of {count} keys (at most {_options.MaxBatchItems})");
+            return Outcome.Continue;
         }
 
         int removed = 0;
@@ -344,22 +659,47 @@ internal sealed class ClientConnection
         FrameHeader.For(header.OpCode, header.RequestId, sizeof(int), status, FrameFlags.Response).Write(span);
         BinaryPrimitives.WriteInt32LittleEndian(span[FrameHeader.Size..], removed);
         writer.Advance(FrameHeader.Size + sizeof(int));
-        return true;
+        return Outcome.Continue;
     }
 
-    /// <summary>Payload: i64 structures, objects, stored bytes, quota bytes.</summary>
+    /// <summary>Payload: i64 structures, objects, data bytes, quota limit, bytes charged (data plus metadata).</summary>
     private static void Stats(PipeWriter writer, in FrameHeader header, ClientNamespace store)
     {
-        const int Length = 4 * sizeof(long);
+        const int Length = 5 * sizeof(long);
         Span<byte> span = writer.GetSpan(FrameHeader.Size + Length);
         FrameHeader.For(header.OpCode, header.RequestId, Length, flags: FrameFlags.Response).Write(span);
         Span<byte> body = span[FrameHeader.Size..];
         BinaryPrimitives.WriteInt64LittleEndian(body, store.StructureCount);
         BinaryPrimitives.WriteInt64LittleEndian(body[8..], store.ObjectCount);
-        BinaryPrimitives.WriteInt64LittleEndian(body[16..], store.UsedBytes);
+        BinaryPrimitives.WriteInt64LittleEndian(body[16..], store.DataBytes);
         BinaryPrimitives.WriteInt64LittleEndian(body[24..], store.QuotaBytes);
+        BinaryPrimitives.WriteInt64LittleEndian(body[32..], store.UsedBytes);
         writer.Advance(FrameHeader.Size + Length);
     }
+
+    /// <summary>An empty Ok answer, or an error frame with the status's reason.</summary>
+    private static Outcome Answer(PipeWriter writer, in FrameHeader header, FrameStatus status)
+    {
+        if (status == FrameStatus.Ok)
+        {
+            Respond(writer, header, status);
+        }
+        else
+        {
+            WriteError(writer, header, status, ReasonFor(header.OpCode, status));
+        }
+
+        return Outcome.Continue;
+    }
+
+    private static string ReasonFor(OpCode opCode, FrameStatus status) => status switch
+    {
+        FrameStatus.QuotaExceeded => $"{opCode}: the session's quota (bytes, objects or structures) is used up; nothing was changed",
+        FrameStatus.ServerFull => $"{opCode}: the server's memory is full; nothing was changed",
+        FrameStatus.UnknownStructure => $"{opCode}: no such structure in this session",
+        FrameStatus.NotFound => $"{opCode}: no such object",
+        _ => $"{opCode}: {status}",
+    };
 
     private static void Respond(PipeWriter writer, in FrameHeader header, FrameStatus status, ReadOnlySequence<byte> payload = default)
     {
@@ -370,17 +710,21 @@ internal sealed class ClientConnection
         writer.Advance(FrameHeader.Size + length);
     }
 
-    /// <summary>Answers a protocol error and asks for the connection to be closed.</summary>
-    private bool Reject(PipeWriter writer, in FrameHeader header, FrameStatus status, string reason)
+    /// <summary>An error frame whose payload is the UTF-8 <paramref name="reason"/> (at most 1 KiB).</summary>
+    private static void WriteError(PipeWriter writer, in FrameHeader header, FrameStatus status, string reason)
     {
-        _logger.LogWarning("Closing {Peer}: {Reason}", _peer, reason);
-        Respond(writer, header, status);
-        return false;
+        int max = Math.Min(Encoding.UTF8.GetMaxByteCount(reason.Length), 1024);
+        Span<byte> span = writer.GetSpan(FrameHeader.Size + max);
+        int length = Encoding.UTF8.GetBytes(reason.AsSpan(0, Math.Min(reason.Length, 1024 / 3)), span[FrameHeader.Size..]);
+        FrameHeader.For(header.OpCode, header.RequestId, length, status, FrameFlags.Response).Write(span);
+        writer.Advance(FrameHeader.Size + length);
     }
 
-    private static void WriteInt32(PipeWriter writer, int value)
+    /// <summary>Answers a protocol error with its reason and asks for the connection to be closed.</summary>
+    private Outcome Reject(PipeWriter writer, in FrameHeader header, FrameStatus status, string reason)
     {
-        BinaryPrimitives.WriteInt32LittleEndian(writer.GetSpan(sizeof(int)), value);
-        writer.Advance(sizeof(int));
+        _logger.LogWarning("Closing {Peer}: {Reason}", _peer, reason);
+        WriteError(writer, header, status, reason);
+        return Outcome.Close;
     }
 }

@@ -4,22 +4,28 @@ namespace FarMemory.Server.Sessions;
 
 /// <summary>
 /// Sessions by key. A session outlives its connections for <c>retention</c>, so a client whose
-/// connection dropped can reconnect and find its objects; after that its namespace is freed.
+/// connection dropped can reconnect and find its objects; after that its namespace is freed. The
+/// registry caps the sessions kept (retained ones count: they hold memory) and the connections each
+/// session may have, so one client cannot take every slot.
 /// </summary>
 internal sealed class SessionRegistry : IDisposable
 {
     private readonly Dictionary<SessionKey, Session> _sessions = new();
     private readonly object _lock = new();
-    private readonly MemoryQuota _server;
-    private readonly long _quotaBytes;
+    private readonly ServerMemory _server;
+    private readonly NamespaceLimits _limits;
     private readonly TimeSpan _retention;
+    private readonly int _maxSessions;
+    private readonly int _maxConnectionsPerSession;
     private bool _disposed;
 
-    public SessionRegistry(MemoryQuota server, long quotaBytes, TimeSpan retention)
+    public SessionRegistry(ServerMemory server, NamespaceLimits limits, TimeSpan retention, int maxSessions = int.MaxValue, int maxConnectionsPerSession = int.MaxValue)
     {
         _server = server;
-        _quotaBytes = quotaBytes;
+        _limits = limits;
         _retention = retention;
+        _maxSessions = maxSessions;
+        _maxConnectionsPerSession = maxConnectionsPerSession;
     }
 
     public int Count
@@ -33,27 +39,39 @@ internal sealed class SessionRegistry : IDisposable
         }
     }
 
-    /// <summary>Creates a session (empty key) or joins an existing one; null if the key is unknown.</summary>
-    public Session? Attach(SessionKey key)
+    /// <summary>Creates a session (empty key) or joins an existing one.</summary>
+    public AttachResult Attach(SessionKey key, out Session? session)
     {
+        session = null;
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (key.IsEmpty)
             {
-                var session = new Session(SessionKey.NewRandom(), new ClientNamespace(_server, _quotaBytes));
+                if (_sessions.Count >= _maxSessions)
+                {
+                    return AttachResult.TooManySessions;
+                }
+
+                session = new Session(SessionKey.NewRandom(), new ClientNamespace(_server, _limits));
                 _sessions.Add(session.Key, session);
                 session.Connections = 1;
-                return session;
+                return AttachResult.Attached;
             }
 
-            if (_sessions.TryGetValue(key, out Session? existing))
+            if (!_sessions.TryGetValue(key, out Session? existing))
             {
-                existing.Connections++;
-                return existing;
+                return AttachResult.UnknownKey;
             }
 
-            return null;
+            if (existing.Connections >= _maxConnectionsPerSession)
+            {
+                return AttachResult.TooManyConnections;
+            }
+
+            existing.Connections++;
+            session = existing;
+            return AttachResult.Attached;
         }
     }
 

@@ -109,6 +109,7 @@ public sealed class TcpFarMemoryBackend : IFarMemoryBackend, ISynchronousFarMemo
     public ValueTask WriteAsync(FarObjectKey key, ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
     {
         TcpConnection connection = Pick();
+        CheckObjectFits(connection, key, source.Length);
         PendingRequest request = connection.Rent();
         request.Key = key;
         request.Source = source;
@@ -136,11 +137,114 @@ public sealed class TcpFarMemoryBackend : IFarMemoryBackend, ISynchronousFarMemo
         }
 
         TcpConnection connection = Pick();
+        int end = ReadChunkEnd(connection, destinations.Span, 0);
+        if (end < keys.Length)
+        {
+            return ReadInChunksAsync(connection, keys, destinations, lengths, cancellationToken);
+        }
+
+        return Discard(SendReadBatch(connection, keys, destinations, lengths, cancellationToken));
+    }
+
+    /// <summary>
+    /// A batch whose answer would not fit the negotiated frame (or that has more keys than the server
+    /// takes) goes as several frames, all in flight at once.
+    /// </summary>
+    private static async ValueTask ReadInChunksAsync(
+        TcpConnection connection,
+        ReadOnlyMemory<FarObjectKey> keys,
+        ReadOnlyMemory<Memory<byte>> destinations,
+        Memory<int> lengths,
+        CancellationToken cancellationToken)
+    {
+        var answers = new List<ValueTask<int>>();
+        for (int start = 0; start < keys.Length;)
+        {
+            int end = ReadChunkEnd(connection, destinations.Span, start);
+            answers.Add(SendReadBatch(connection, keys[start..end], destinations[start..end], lengths[start..end], cancellationToken));
+            start = end;
+        }
+
+        await AwaitAllAsync(answers).ConfigureAwait(false);
+    }
+
+    private static ValueTask<int> SendReadBatch(TcpConnection connection, ReadOnlyMemory<FarObjectKey> keys, ReadOnlyMemory<Memory<byte>> destinations, Memory<int> lengths, CancellationToken cancellationToken)
+    {
         PendingRequest request = connection.Rent();
         request.Keys = keys;
         request.Destinations = destinations;
         request.Lengths = lengths;
-        return Discard(connection.Send(request, OpCode.ReadBatch, cancellationToken));
+        return connection.Send(request, OpCode.ReadBatch, cancellationToken);
+    }
+
+    /// <summary>Where a read batch from <paramref name="start"/> must end so request and answer fit (at least one key).</summary>
+    private static int ReadChunkEnd(TcpConnection connection, ReadOnlySpan<Memory<byte>> destinations, int start)
+    {
+        long request = sizeof(int);
+        long answer = 0;
+        int end = start;
+        while (end < destinations.Length && end - start < connection.MaxBatchItems)
+        {
+            request += ProtocolConstants.KeySize;
+            answer += sizeof(int) + destinations[end].Length;
+            if (end > start && (request > connection.MaxPayload || answer > connection.MaxPayload))
+            {
+                break;
+            }
+
+            end++;
+        }
+
+        return end;
+    }
+
+    /// <summary>Where a write batch from <paramref name="start"/> must end so its frame fits (at least one item).</summary>
+    private static int WriteChunkEnd(TcpConnection connection, ReadOnlySpan<ReadOnlyMemory<byte>> sources, int start)
+    {
+        long request = sizeof(int);
+        int end = start;
+        while (end < sources.Length && end - start < connection.MaxBatchItems)
+        {
+            request += ProtocolConstants.KeySize + sizeof(int) + sources[end].Length;
+            if (end > start && request > connection.MaxPayload)
+            {
+                break;
+            }
+
+            end++;
+        }
+
+        return end;
+    }
+
+    private static async ValueTask AwaitAllAsync(List<ValueTask<int>> answers)
+    {
+        Exception? first = null;
+        foreach (ValueTask<int> answer in answers)
+        {
+            try
+            {
+                await answer.ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                first ??= e;
+            }
+        }
+
+        if (first != null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
+    }
+
+    private static void CheckObjectFits(TcpConnection connection, FarObjectKey key, int length)
+    {
+        if ((long)ProtocolConstants.KeySize + sizeof(int) + sizeof(int) + length > connection.MaxPayload)
+        {
+            throw new FarMemoryException(
+                $"Object {key} is {length} bytes, over the {connection.MaxPayload}-byte frame payload this server takes (its --max-frame); use smaller objects or raise the server's limit.");
+        }
     }
 
     public ValueTask WriteBatchAsync(
@@ -150,18 +254,83 @@ public sealed class TcpFarMemoryBackend : IFarMemoryBackend, ISynchronousFarMemo
     {
         CheckBatch(keys.Length, sources.Length);
         TcpConnection connection = Pick();
+        for (int i = 0; i < keys.Length; i++)
+        {
+            CheckObjectFits(connection, keys.Span[i], sources.Span[i].Length);
+        }
+
+        if (WriteChunkEnd(connection, sources.Span, 0) < keys.Length)
+        {
+            return WriteInChunksAsync(connection, keys, sources, cancellationToken);
+        }
+
         PendingRequest request = connection.Rent();
         request.Keys = keys;
         request.Sources = sources;
         return Discard(connection.Send(request, OpCode.WriteBatch, cancellationToken));
     }
 
+    /// <summary>A batch over the negotiated frame goes as several frames; each is all or nothing on the server, the whole is not.</summary>
+    private static async ValueTask WriteInChunksAsync(TcpConnection connection, ReadOnlyMemory<FarObjectKey> keys, ReadOnlyMemory<ReadOnlyMemory<byte>> sources, CancellationToken cancellationToken)
+    {
+        var answers = new List<ValueTask<int>>();
+        for (int start = 0; start < keys.Length;)
+        {
+            int end = WriteChunkEnd(connection, sources.Span, start);
+            PendingRequest request = connection.Rent();
+            request.Keys = keys[start..end];
+            request.Sources = sources[start..end];
+            answers.Add(connection.Send(request, OpCode.WriteBatch, cancellationToken));
+            start = end;
+        }
+
+        await AwaitAllAsync(answers).ConfigureAwait(false);
+    }
+
     public ValueTask<int> RemoveBatchAsync(ReadOnlyMemory<FarObjectKey> keys, CancellationToken cancellationToken = default)
     {
         TcpConnection connection = Pick();
+        int chunk = Math.Min(connection.MaxBatchItems, (connection.MaxPayload - sizeof(int)) / ProtocolConstants.KeySize);
+        if (keys.Length > chunk)
+        {
+            return RemoveInChunksAsync(connection, keys, chunk, cancellationToken);
+        }
+
         PendingRequest request = connection.Rent();
         request.Keys = keys;
         return connection.Send(request, OpCode.RemoveBatch, cancellationToken);
+    }
+
+    private static async ValueTask<int> RemoveInChunksAsync(TcpConnection connection, ReadOnlyMemory<FarObjectKey> keys, int chunk, CancellationToken cancellationToken)
+    {
+        var answers = new List<ValueTask<int>>();
+        for (int start = 0; start < keys.Length; start += chunk)
+        {
+            PendingRequest request = connection.Rent();
+            request.Keys = keys.Slice(start, Math.Min(chunk, keys.Length - start));
+            answers.Add(connection.Send(request, OpCode.RemoveBatch, cancellationToken));
+        }
+
+        int removed = 0;
+        Exception? first = null;
+        foreach (ValueTask<int> answer in answers)
+        {
+            try
+            {
+                removed += await answer.ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                first ??= e;
+            }
+        }
+
+        if (first != null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
+
+        return removed;
     }
 
     public async ValueTask<FarBackendStats> GetStatsAsync(CancellationToken cancellationToken = default)

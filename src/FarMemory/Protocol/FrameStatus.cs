@@ -1,6 +1,9 @@
 namespace FarMemory.Protocol;
 
-/// <summary>Outcome carried in a response frame's status field. Values are part of the wire format.</summary>
+/// <summary>
+/// Outcome carried in a response frame's status field. Values are part of the wire format. An error
+/// frame (any status but <see cref="Ok"/>) may carry a UTF-8 reason as its payload.
+/// </summary>
 public enum FrameStatus : ushort
 {
     Ok = 0,
@@ -15,4 +18,10 @@ public enum FrameStatus : ushort
     NotSupported = 9,
     InternalError = 10,
     UnsupportedVersion = 11,
+
+    /// <summary>The server refused a connection or session: one of its limits is reached. Try again later.</summary>
+    ServerBusy = 12,
+
+    /// <summary>The server closed a connection that stayed idle or stalled mid-frame past its timeout.</summary>
+    Timeout = 13,
 }

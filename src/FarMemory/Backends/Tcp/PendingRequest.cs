@@ -269,16 +269,30 @@ internal sealed class PendingRequest : IValueTaskSource<int>
                 return 0;
         }
 
-        throw ErrorFor(status);
+        throw ErrorFor(status, ReasonOf(payload));
     }
 
-    private Exception ErrorFor(FrameStatus status) => status switch
+    /// <summary>The UTF-8 reason an error frame carries, in a form fit for a message (empty if none).</summary>
+    internal static string ReasonOf(ReadOnlySequence<byte> payload)
     {
-        FrameStatus.QuotaExceeded => new FarMemoryQuotaExceededException($"The far-memory server refused {OpCode}: the client's quota is used up."),
-        FrameStatus.ServerFull => new FarMemoryQuotaExceededException($"The far-memory server refused {OpCode}: its memory is full."),
-        FrameStatus.UnknownStructure => new FarMemoryProtocolException(status, $"{OpCode}: the structure does not exist on the far-memory server."),
-        FrameStatus.Unauthorized => new FarMemoryProtocolException(status, "The far-memory server refused the connection: wrong or missing auth token, or unknown session."),
-        _ => new FarMemoryProtocolException(status, $"The far-memory server answered {OpCode} with {status}."),
+        if (payload.IsEmpty)
+        {
+            return "";
+        }
+
+        string text = System.Text.EncodingExtensions.GetString(System.Text.Encoding.UTF8, payload.Slice(0, Math.Min(payload.Length, 1024)));
+        return $" (server: {text})";
+    }
+
+    private Exception ErrorFor(FrameStatus status, string reason) => status switch
+    {
+        FrameStatus.QuotaExceeded => new FarMemoryQuotaExceededException($"The far-memory server refused {OpCode}: the client's quota is used up{reason}."),
+        FrameStatus.ServerFull => new FarMemoryQuotaExceededException($"The far-memory server refused {OpCode}: its memory is full{reason}."),
+        FrameStatus.UnknownStructure => new FarMemoryProtocolException(status, $"{OpCode}: the structure does not exist on the far-memory server{reason}."),
+        FrameStatus.Unauthorized => new FarMemoryProtocolException(status, $"The far-memory server refused the connection: wrong or missing auth token, or unknown session{reason}."),
+        FrameStatus.ServerBusy => new FarMemoryUnavailableException($"The far-memory server is busy and refused {OpCode}{reason}."),
+        FrameStatus.FrameTooLarge => new FarMemoryProtocolException(status, $"The far-memory server refused {OpCode}: the answer would be over its max frame{reason}."),
+        _ => new FarMemoryProtocolException(status, $"The far-memory server answered {OpCode} with {status}{reason}."),
     };
 
     private void ApplyReadBatch(ReadOnlySequence<byte> payload)

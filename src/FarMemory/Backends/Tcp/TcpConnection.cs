@@ -48,10 +48,25 @@ internal sealed class TcpConnection : IAsyncDisposable
         _timeoutTicks = (long)(options.RequestTimeout.TotalSeconds * Stopwatch.Frequency);
         TimeSpan scan = TimeSpan.FromTicks(Math.Clamp(options.RequestTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 20, TimeSpan.TicksPerSecond));
         _timeouts = new Timer(static state => ((TcpConnection)state!).FailExpired(), this, scan, scan);
+        _scanPeriod = scan;
     }
+
+    private readonly TimeSpan _scanPeriod;
 
     /// <summary>The session key the server gave (or confirmed) in the Hello answer.</summary>
     public byte[] SessionKey { get; private set; } = [];
+
+    /// <summary>Largest payload a frame may carry both ways: the smaller of the server's and this client's limits.</summary>
+    public int MaxPayload { get; private set; }
+
+    /// <summary>Items one batch may carry, as the server announced (the protocol default for older servers).</summary>
+    public int MaxBatchItems { get; private set; } = ProtocolConstants.DefaultMaxBatchItems;
+
+    /// <summary>The server closes a connection idle this long (ms; 0: never); the timer pings well before.</summary>
+    private int _idleTimeoutMs;
+
+    private long _lastSend = Environment.TickCount64;
+    private int _pinging;
 
     public bool IsFailed => Volatile.Read(ref _failure) != null;
 
@@ -143,6 +158,7 @@ internal sealed class TcpConnection : IAsyncDisposable
 
     private void Transmit(PendingRequest request, OpCode opCode, CancellationToken cancellationToken)
     {
+        Volatile.Write(ref _lastSend, Environment.TickCount64);
         ulong id = ((ulong)Interlocked.Increment(ref _sequence) << 16) | request.Slot;
         request.Start(opCode, id, Stopwatch.GetTimestamp() + _timeoutTicks);
         request.RegisterCancellation(cancellationToken);
@@ -196,7 +212,25 @@ internal sealed class TcpConnection : IAsyncDisposable
             throw new FarMemoryProtocolException(FrameStatus.BadRequest, "Malformed Hello answer.");
         }
 
+        // After the key: the server's max frame, max batch items and idle timeout (older servers send fewer).
+        int serverFrame = Field(0, ProtocolConstants.DefaultMaxFrameLength);
+        MaxPayload = Math.Min(serverFrame, _options.MaxFrameLength) - FrameHeader.CountedSize;
+        MaxBatchItems = Math.Max(1, Field(1, ProtocolConstants.DefaultMaxBatchItems));
+        _idleTimeoutMs = Math.Max(0, Field(2, 0));
+        if (_idleTimeoutMs > 0 && TimeSpan.FromMilliseconds(_idleTimeoutMs / 4) < _scanPeriod)
+        {
+            // Scan often enough to ping within a third of the idle timeout.
+            TimeSpan scan = TimeSpan.FromMilliseconds(Math.Max(10, _idleTimeoutMs / 4));
+            _timeouts.Change(scan, scan);
+        }
+
         return response[..ProtocolConstants.SessionKeyLength];
+
+        int Field(int index, int fallback)
+        {
+            int at = ProtocolConstants.SessionKeyLength + (index * sizeof(int));
+            return response.Length >= at + sizeof(int) ? System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(response.AsSpan(at)) : fallback;
+        }
     }
 
     private async Task ReceiveLoopAsync()
@@ -248,8 +282,11 @@ internal sealed class TcpConnection : IAsyncDisposable
         {
             if (header.RequestId == 0 && header.Status != FrameStatus.Ok)
             {
-                // A connection-level error the server sends before closing (e.g. frame too large).
-                throw new FarMemoryProtocolException(header.Status, $"The far-memory server closed the connection: {header.Status}.");
+                // A connection-level error the server sends before closing (frame too large, busy, timeout).
+                string message = $"The far-memory server closed the connection: {header.Status}{PendingRequest.ReasonOf(payload)}.";
+                throw header.Status is FrameStatus.ServerBusy or FrameStatus.Timeout
+                    ? new FarMemoryUnavailableException(message)
+                    : new FarMemoryProtocolException(header.Status, message);
             }
 
             return; // An answer to a request that already timed out or was cancelled.
@@ -277,6 +314,7 @@ internal sealed class TcpConnection : IAsyncDisposable
 
     private void FailExpired()
     {
+        KeepAlive();
         long now = Stopwatch.GetTimestamp();
         int count = Volatile.Read(ref _slotCount);
         for (int i = 0; i < count; i++)
@@ -286,6 +324,34 @@ internal sealed class TcpConnection : IAsyncDisposable
             {
                 request.Fail(new FarMemoryUnavailableException(
                     $"The far-memory server did not answer {request.OpCode} within {_options.RequestTimeout}."));
+            }
+        }
+    }
+
+    /// <summary>Pings a connection that sent nothing for a third of the server's idle timeout, so the server keeps it.</summary>
+    private void KeepAlive()
+    {
+        if (_idleTimeoutMs <= 0 || IsFailed || Environment.TickCount64 - Volatile.Read(ref _lastSend) < _idleTimeoutMs / 3 ||
+            Interlocked.Exchange(ref _pinging, 1) == 1)
+        {
+            return;
+        }
+
+        _ = PingAsync();
+
+        async Task PingAsync()
+        {
+            try
+            {
+                await Send(Rent(), OpCode.Ping, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (FarMemoryException)
+            {
+                // The connection failed; its requests report that.
+            }
+            finally
+            {
+                Volatile.Write(ref _pinging, 0);
             }
         }
     }
