@@ -34,7 +34,7 @@ try
 {
     server = await FarMemoryServer.StartAsync(commandLine.Options, loggerFactory);
 }
-catch (Exception e) when (e is FarMemory.FarMemoryException or ArgumentException or System.Net.Sockets.SocketException)
+catch (Exception e) when (e is FarMemory.FarMemoryException or ArgumentException or InvalidOperationException or System.Net.Sockets.SocketException)
 {
     logger.LogCritical("Cannot start: {Message}", e.Message);
     return 1;

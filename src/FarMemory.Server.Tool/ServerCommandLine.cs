@@ -30,6 +30,12 @@ internal sealed class ServerCommandLine
           --frame-timeout SEC       close a connection whose frame is not complete by then (default 30)
           --write-timeout SEC       close a client that does not read its replies for that long (default 30)
           --retention SECONDS       how long a session outlives its last connection (default 30)
+          --operations PATH         load remote-agent operations from an assembly (repeatable)
+          --call-deadline MS        a call's deadline when the client asks for none (default 100)
+          --max-call-deadline MS    the longest deadline a client may ask for (default 10000)
+          --max-call-result SIZE    largest result one call may return (default 4m)
+          --max-call-write SIZE     bytes one call may stage for writing (default 256m)
+          --call-workers N          threads running calls (default: processors - 1, at least 1)
           --log-level LEVEL         Trace, Debug, Information, Warning, Error (default Information)
           --help                    show this text
 
@@ -43,7 +49,8 @@ internal sealed class ServerCommandLine
         "--port", "--bind", "--auth-token", "--max-memory", "--client-quota", "--max-frame", "--max-hello",
         "--max-buffers", "--max-batch", "--max-connections", "--max-connections-per-session", "--max-sessions",
         "--max-objects", "--max-structures", "--handshake-timeout", "--idle-timeout", "--frame-timeout",
-        "--write-timeout", "--retention", "--log-level",
+        "--write-timeout", "--retention", "--log-level", "--operations", "--call-deadline", "--max-call-deadline",
+        "--max-call-result", "--max-call-write", "--call-workers",
     ];
 
     public FarMemoryServerOptions Options { get; } = new() { Port = 7400 };
@@ -151,6 +158,24 @@ internal sealed class ServerCommandLine
                 break;
             case "--retention":
                 o.SessionRetention = Seconds(value);
+                break;
+            case "--operations":
+                result.Options.OperationAssemblies.Add(value);
+                break;
+            case "--call-deadline":
+                result.Options.CallDeadline = TimeSpan.FromMilliseconds(Int(value));
+                break;
+            case "--max-call-deadline":
+                result.Options.MaxCallDeadline = TimeSpan.FromMilliseconds(Int(value));
+                break;
+            case "--max-call-result":
+                result.Options.MaxCallResultBytes = checked((int)ParseSize(value));
+                break;
+            case "--max-call-write":
+                result.Options.MaxCallWriteBytes = ParseSize(value);
+                break;
+            case "--call-workers":
+                result.Options.MaxConcurrentCalls = Int(value);
                 break;
             case "--log-level":
                 result.LogLevel = Enum.Parse<LogLevel>(value, ignoreCase: true);

@@ -33,12 +33,13 @@ public sealed class FarMemoryServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<Task, (Socket Socket, ClientConnection Connection)> _connections = new();
     private readonly Timer _sweep;
+    private readonly RemoteAgent.RemoteAgent _agent;
     private Task _acceptLoop = Task.CompletedTask;
     private long _accepted;
     private long _refused;
     private int _refusing;
 
-    private FarMemoryServer(FarMemoryServerOptions options, ILoggerFactory loggerFactory)
+    private FarMemoryServer(FarMemoryServerOptions options, ILoggerFactory loggerFactory, RemoteAgent.FarOperationRegistry operations)
     {
         _options = options;
         _loggerFactory = loggerFactory;
@@ -48,6 +49,7 @@ public sealed class FarMemoryServer : IAsyncDisposable
         var limits = new NamespaceLimits(Math.Min(options.PerClientQuotaBytes, options.MaxMemoryBytes), options.MaxObjectsPerSession, options.MaxStructuresPerSession);
         _sessions = new SessionRegistry(_memory, limits, options.SessionRetention, options.MaxSessions, options.MaxConnectionsPerSession);
         _tokens = new TokenVerifier(options.AuthToken);
+        _agent = new RemoteAgent.RemoteAgent(operations, options, loggerFactory.CreateLogger("FarMemory.Server.RemoteAgent"));
         _listener = new Socket(options.BindAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
 
         // The sweep that enforces every connection timeout: a quarter of the shortest, 50 ms to 1 s.
@@ -86,7 +88,8 @@ public sealed class FarMemoryServer : IAsyncDisposable
     {
         options ??= new FarMemoryServerOptions();
         options.Validate();
-        var server = new FarMemoryServer(options, loggerFactory ?? NullLoggerFactory.Instance);
+        RemoteAgent.FarOperationRegistry operations = LoadOperations(options);
+        var server = new FarMemoryServer(options, loggerFactory ?? NullLoggerFactory.Instance, operations);
         try
         {
             server._listener.Bind(new IPEndPoint(options.BindAddress, options.Port));
@@ -95,6 +98,7 @@ public sealed class FarMemoryServer : IAsyncDisposable
         catch
         {
             server._listener.Dispose();
+            server._agent.Dispose();
             throw;
         }
 
@@ -106,6 +110,34 @@ public sealed class FarMemoryServer : IAsyncDisposable
         server._acceptLoop = Task.Run(server.AcceptLoopAsync);
         server._sweep.Change(server._sweepPeriod, server._sweepPeriod);
         return Task.FromResult(server);
+    }
+
+    /// <summary>The operations the server runs: the built-ins, then the configured types and assemblies (any failure stops the start).</summary>
+    public IReadOnlyList<RemoteAgent.FarOperationDescriptor> Operations => _agent.Registry.Operations;
+
+    /// <summary>Remote-agent calls run so far, and how many failed (threw, timed out or hit a limit).</summary>
+    public (long Calls, long Failed) CallCounts => (_agent.Calls, _agent.FailedCalls);
+
+    private static RemoteAgent.FarOperationRegistry LoadOperations(FarMemoryServerOptions options)
+    {
+        var registry = new RemoteAgent.FarOperationRegistry();
+        foreach (Type type in options.OperationTypes)
+        {
+            if (!typeof(RemoteAgent.IFarOperation).IsAssignableFrom(type) || type.IsAbstract || type.GetConstructor(Type.EmptyTypes) is not { } constructor)
+            {
+                throw new InvalidOperationException($"{type.FullName} is not a concrete IFarOperation with a public parameterless constructor.");
+            }
+
+            registry.Register(() => (RemoteAgent.IFarOperation)constructor.Invoke(null));
+        }
+
+        foreach (string path in options.OperationAssemblies)
+        {
+            registry.LoadAssembly(path);
+        }
+
+        registry.Listing();
+        return registry;
     }
 
     private async Task AcceptLoopAsync()
@@ -137,7 +169,7 @@ public sealed class FarMemoryServer : IAsyncDisposable
             }
 
             Interlocked.Increment(ref _accepted);
-            var connection = new ClientConnection(socket, _options, _sessions, _tokens, _buffers, connectionLogger, _stopping.Token);
+            var connection = new ClientConnection(socket, _options, _sessions, _tokens, _buffers, _agent, connectionLogger, _stopping.Token);
             Task task = Task.Run(connection.RunAsync);
             _connections[task] = (socket, connection);
             _ = task.ContinueWith(t => _connections.TryRemove(t, out _), TaskScheduler.Default);
@@ -220,7 +252,16 @@ public sealed class FarMemoryServer : IAsyncDisposable
             // Connections end in errors by design once their sockets are closed under them.
             _logger.LogDebug(e, "Connections ended with errors during shutdown");
         }
-        _sessions.Dispose();
+        if (_agent.Stop())
+        {
+            _sessions.Dispose();
+        }
+        else
+        {
+            // An operation is still running past every deadline: freeing the objects under it could crash the process.
+            _logger.LogError("An operation did not stop; the server's stored objects are left allocated");
+        }
+
         _buffers.Dispose();
         _stopping.Dispose();
         _logger.LogInformation("FarMemory server stopped after {Accepted} connections", Interlocked.Read(ref _accepted));

@@ -83,6 +83,45 @@ public sealed class FarMemoryServerOptions
     /// <summary>Structures one session may have. Default 65,536.</summary>
     public int MaxStructuresPerSession { get; set; } = 65536;
 
+    /// <summary>
+    /// Operations assemblies to load at start (<c>--operations</c>): each public
+    /// <see cref="RemoteAgent.IFarOperation"/> in them is registered next to the built-ins. A file
+    /// that does not load stops the server from starting. Only the operator names these: clients
+    /// can never send code.
+    /// </summary>
+    public IList<string> OperationAssemblies { get; } = new List<string>();
+
+    /// <summary>Operation types to register for an in-process server (each needs a public parameterless constructor).</summary>
+    public IList<Type> OperationTypes { get; } = new List<Type>();
+
+    /// <summary>How long a call may run when the client asks for no deadline of its own. Default 100 ms.</summary>
+    public TimeSpan CallDeadline { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The longest deadline a client may ask for. Default 10 s.</summary>
+    public TimeSpan MaxCallDeadline { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Bytes one call's result may have (<c>--max-call-result</c>). Default 4 MiB, and never over the frame.</summary>
+    public int MaxCallResultBytes { get; set; } = 4 << 20;
+
+    /// <summary>The result cap in force: <see cref="MaxCallResultBytes"/>, or less where the answer would not fit the max frame.</summary>
+    internal int EffectiveCallResultBytes =>
+        Math.Min(MaxCallResultBytes, MaxFrameLength - FrameHeader.CountedSize - 1 - (CallFormat.MaxStructures * CallFormat.WrittenSize));
+
+    /// <summary>Bytes one call may stage for writing (and hold in working sets such as a unique set) before it is stopped (<c>--max-call-write</c>). Default 256 MiB.</summary>
+    public long MaxCallWriteBytes { get; set; } = 256L << 20;
+
+    /// <summary>
+    /// Worker threads running calls (<c>--call-workers</c>). Default: one per processor but one, so
+    /// CPU-bound operations always leave a core to the connections' reads and writes.
+    /// </summary>
+    public int MaxConcurrentCalls { get; set; } = Math.Max(1, Environment.ProcessorCount - 1);
+
+    /// <summary>Calls waiting for a worker, server-wide; a call past it is answered <see cref="FrameStatus.ServerBusy"/>. Default 1024.</summary>
+    public int MaxQueuedCalls { get; set; } = 1024;
+
+    /// <summary>Calls one connection may have running or queued. Default 256.</summary>
+    public int MaxCallsPerConnection { get; set; } = 256;
+
     internal void Validate()
     {
         if (Port is < 0 or > 65535)
@@ -123,6 +162,16 @@ public sealed class FarMemoryServerOptions
         if (HandshakeTimeout <= TimeSpan.Zero || FrameTimeout <= TimeSpan.Zero || WriteTimeout <= TimeSpan.Zero || IdleTimeout < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(HandshakeTimeout), "Handshake, frame and write timeouts must be positive, the idle timeout zero or positive.");
+        }
+
+        Positive(MaxCallResultBytes, nameof(MaxCallResultBytes));
+        Positive(MaxCallWriteBytes, nameof(MaxCallWriteBytes));
+        Positive(MaxConcurrentCalls, nameof(MaxConcurrentCalls));
+        Positive(MaxQueuedCalls, nameof(MaxQueuedCalls));
+        Positive(MaxCallsPerConnection, nameof(MaxCallsPerConnection));
+        if (CallDeadline <= TimeSpan.Zero || MaxCallDeadline < CallDeadline || MaxCallDeadline.TotalMilliseconds > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CallDeadline), "CallDeadline must be positive and at most MaxCallDeadline (under 24 days).");
         }
 
         if (IdleTimeout.TotalMilliseconds > int.MaxValue)

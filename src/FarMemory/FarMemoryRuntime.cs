@@ -175,6 +175,7 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
         WorkingSetBytes = _evacuator.WorkingSetBytes,
         IsThrashing = _evacuator.IsThrashing,
         Sweeps = Interlocked.Read(ref _counters.Sweeps),
+        OffloadCalls = Interlocked.Read(ref _counters.OffloadCalls),
     };
 
     /// <summary>

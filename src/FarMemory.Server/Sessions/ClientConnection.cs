@@ -1,10 +1,12 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text;
 using FarMemory.Protocol;
 using FarMemory.Server.ObjectStore;
+using FarMemory.Server.RemoteAgent;
 using FarMemory.Server.Security;
 using Microsoft.Extensions.Logging;
 
@@ -53,6 +55,12 @@ internal sealed class ClientConnection
     private readonly CancellationTokenSource _abort;
     private readonly WriteBatchScratch _scratch = new();
     private readonly StructureSet _readSet = new();
+    private readonly RemoteAgent.RemoteAgent _agent;
+    private readonly ConcurrentQueue<CallWork> _finishedCalls = new();
+    private readonly Action<CallWork> _onCallFinished;
+    private PipeReader? _reader;
+    private volatile bool _closed;
+    private int _callsInFlight;
     private Session? _session;
     private int _phase;
     private long _phaseSince;
@@ -62,8 +70,10 @@ internal sealed class ClientConnection
     private long _granted;
     private long _needBytes;
 
-    public ClientConnection(Socket socket, FarMemoryServerOptions options, SessionRegistry sessions, TokenVerifier tokens, BufferBudget buffers, ILogger logger, CancellationToken stopping)
+    public ClientConnection(Socket socket, FarMemoryServerOptions options, SessionRegistry sessions, TokenVerifier tokens, BufferBudget buffers, RemoteAgent.RemoteAgent agent, ILogger logger, CancellationToken stopping)
     {
+        _agent = agent;
+        _onCallFinished = OnCallFinished;
         _socket = socket;
         _options = options;
         _sessions = sessions;
@@ -98,6 +108,7 @@ internal sealed class ClientConnection
 
         // Zero-byte reads: an idle connection holds no receive buffer until bytes arrive.
         PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true, useZeroByteReads: true));
+        _reader = reader;
         PipeWriter writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
         CancellationToken token = _abort.Token;
         Exception? failure = null;
@@ -124,6 +135,7 @@ internal sealed class ClientConnection
                 Enter(ConnectionPhase.Processing);
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 Outcome outcome = ProcessFrames(ref buffer, writer);
+                WriteFinishedCalls(writer);
                 bool more = outcome is Outcome.Flush or Outcome.NeedBuffer;
                 bool consumed = !buffer.Start.Equals(result.Buffer.Start);
                 bool empty = buffer.IsEmpty;
@@ -136,7 +148,8 @@ internal sealed class ClientConnection
                     _granted += _needBytes;
                 }
 
-                if (outcome == Outcome.Close || (!more && (result.IsCompleted || result.IsCanceled)))
+                // A cancelled read is a finished call waking the loop (see OnCallFinished), not an end.
+                if (outcome == Outcome.Close || (!more && result.IsCompleted))
                 {
                     break;
                 }
@@ -165,6 +178,12 @@ internal sealed class ClientConnection
         }
         finally
         {
+            _closed = true;
+            while (_finishedCalls.TryDequeue(out CallWork? work))
+            {
+                work.Release();
+            }
+
             if (_session != null)
             {
                 _sessions.Detach(_session);
@@ -421,11 +440,14 @@ internal sealed class ClientConnection
                 Respond(writer, header, FrameStatus.Ok, payload);
                 return Outcome.Continue;
             case OpCode.Call:
-                WriteError(writer, header, FrameStatus.NotSupported, "no remote-agent operations on this server");
+                Call(writer, header, store, payload);
+                return Outcome.Continue;
+            case OpCode.ListOperations when reader.Remaining == 0:
+                Respond(writer, header, FrameStatus.Ok, new ReadOnlySequence<byte>(_agent.Registry.Listing()));
                 return Outcome.Continue;
             case OpCode.Hello:
                 return Reject(writer, header, FrameStatus.BadRequest, "second Hello");
-            case OpCode.CreateStructure or OpCode.DropStructure or OpCode.Read or OpCode.Write or OpCode.Remove or OpCode.Stats:
+            case OpCode.CreateStructure or OpCode.DropStructure or OpCode.Read or OpCode.Write or OpCode.Remove or OpCode.Stats or OpCode.ListOperations:
                 return Reject(writer, header, FrameStatus.BadRequest, $"malformed {header.OpCode} payload");
             default:
                 return Reject(writer, header, FrameStatus.UnknownOpCode, $"unknown opcode {(byte)header.OpCode}");
@@ -660,6 +682,133 @@ internal sealed class ClientConnection
         BinaryPrimitives.WriteInt32LittleEndian(span[FrameHeader.Size..], removed);
         writer.Advance(FrameHeader.Size + sizeof(int));
         return Outcome.Continue;
+    }
+
+    /// <summary>
+    /// Checks a call against its operation's declaration and the session's structures, then hands it
+    /// to the agent's workers; the answer is written by the read loop once the call finishes. Every
+    /// refusal is an error frame for that request only: the connection stays open.
+    /// </summary>
+    private void Call(PipeWriter writer, in FrameHeader header, ClientNamespace store, ReadOnlySequence<byte> payload)
+    {
+        var request = new CallRequest();
+        string? refusal = request.Parse(payload);
+        FrameStatus status = FrameStatus.BadRequest;
+        StoredStructure[] structures = [];
+        FarOperationRegistry.Entry operation = default;
+        if (refusal == null)
+        {
+            (status, refusal) = Resolve(request, store, out operation, out structures);
+        }
+
+        if (refusal == null && Interlocked.Increment(ref _callsInFlight) > _options.MaxCallsPerConnection)
+        {
+            Interlocked.Decrement(ref _callsInFlight);
+            (status, refusal) = (FrameStatus.ServerBusy, $"more than {_options.MaxCallsPerConnection} calls in flight on one connection");
+        }
+
+        if (refusal == null)
+        {
+            int deadline = (int)(request.DeadlineMs == 0 ? _options.CallDeadline.TotalMilliseconds : Math.Min(request.DeadlineMs, _options.MaxCallDeadline.TotalMilliseconds));
+            var work = new CallWork(header.RequestId, request, operation, store, structures, deadline, _onCallFinished);
+            if (_agent.TrySubmit(work))
+            {
+                return;
+            }
+
+            Interlocked.Decrement(ref _callsInFlight);
+            (status, refusal) = (FrameStatus.ServerBusy, $"the server's call queue is full ({_options.MaxQueuedCalls} calls)");
+        }
+
+        request.Release();
+        WriteError(writer, header, status, $"Call: {refusal}");
+    }
+
+    private (FrameStatus, string?) Resolve(CallRequest request, ClientNamespace store, out FarOperationRegistry.Entry operation, out StoredStructure[] structures)
+    {
+        structures = [];
+        if (!_agent.Registry.TryGet(request.OperationId, out operation))
+        {
+            return (FrameStatus.OperationNotFound, $"no operation with id {request.OperationId}");
+        }
+
+        FarOperationDescriptor d = operation.Descriptor;
+        if (request.StructureCount != d.Structures.Count)
+        {
+            return (FrameStatus.InvalidArgument, $"{d} takes {d.Structures.Count} structures, not {request.StructureCount}");
+        }
+
+        if (request.ArgumentCount != d.Arguments.Count)
+        {
+            return (FrameStatus.InvalidArgument, $"{d} takes {d.Arguments.Count} arguments, not {request.ArgumentCount}");
+        }
+
+        for (int i = 0; i < request.ArgumentCount; i++)
+        {
+            if (request.ArgumentTypes[i] != d.Arguments[i])
+            {
+                return (FrameStatus.InvalidArgument, $"argument {i} of {d} must be {d.Arguments[i]}, not {request.ArgumentTypes[i]}");
+            }
+        }
+
+        structures = new StoredStructure[request.StructureCount];
+        for (int i = 0; i < request.StructureCount; i++)
+        {
+            Offload.FarStructureParameter p = d.Structures[i];
+            FarStructureInfo info = request.Infos[i];
+            if (request.Kinds[i] != p.Kind || (p.ElementType != Offload.FarElementType.Any && p.ElementType != info.ElementType))
+            {
+                return (FrameStatus.InvalidArgument, $"structure {i} of {d} must be a {p.Kind} of {p.ElementType}, not of {info.ElementType}");
+            }
+
+            if (p.Access == Offload.FarAccess.Write && info.Access != Offload.FarAccess.Write)
+            {
+                return (FrameStatus.InvalidArgument, $"{d} writes structure {i}, which the call passes for reading");
+            }
+
+            if (store.Find(request.StructureIds[i]) is not { } structure)
+            {
+                return (FrameStatus.UnknownStructure, $"structure {request.StructureIds[i]} does not exist in this session");
+            }
+
+            structures[i] = structure;
+        }
+
+        return (FrameStatus.Ok, null);
+    }
+
+    /// <summary>Called on a worker when a call has its answer: queues it for the read loop and wakes the loop.</summary>
+    private void OnCallFinished(CallWork work)
+    {
+        if (_closed)
+        {
+            work.Release();
+            return;
+        }
+
+        _finishedCalls.Enqueue(work);
+        try
+        {
+            _reader?.CancelPendingRead();
+        }
+        catch (InvalidOperationException)
+        {
+            // The reader completed: the connection is closing and drops the answer.
+        }
+    }
+
+    /// <summary>Writes the answers of finished calls (the loop is the connection's only writer).</summary>
+    private void WriteFinishedCalls(PipeWriter writer)
+    {
+        while (_finishedCalls.TryDequeue(out CallWork? work))
+        {
+            Span<byte> span = writer.GetSpan(FrameHeader.Size + work.AnswerLength);
+            FrameHeader.For(OpCode.Call, work.RequestId, work.AnswerLength, work.Status, FrameFlags.Response).Write(span);
+            work.Answer.AsSpan(0, work.AnswerLength).CopyTo(span[FrameHeader.Size..]);
+            writer.Advance(FrameHeader.Size + work.AnswerLength);
+            Interlocked.Decrement(ref _callsInFlight);
+            work.Release();
+        }
     }
 
     /// <summary>Payload: i64 structures, objects, data bytes, quota limit, bytes charged (data plus metadata).</summary>

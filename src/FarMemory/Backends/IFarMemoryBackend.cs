@@ -1,3 +1,5 @@
+using FarMemory.Offload;
+
 namespace FarMemory.Backends;
 
 /// <summary>
@@ -47,4 +49,16 @@ public interface IFarMemoryBackend : IAsyncDisposable
 
     /// <summary>What the store holds for this client.</summary>
     ValueTask<FarBackendStats> GetStatsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The remote-agent operations the store runs next to the data; none unless it is a far-memory server.</summary>
+    ValueTask<IReadOnlyList<FarOperationInfo>> ListOperationsAsync(CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyList<FarOperationInfo>>([]);
+
+    /// <summary>
+    /// Runs an operation on the store: <paramref name="request"/> is a Call payload
+    /// (<see cref="Protocol.CallFormat"/>), the answer is the Call answer's payload. Failures surface
+    /// as <see cref="FarOperationException"/> and its subclasses.
+    /// </summary>
+    ValueTask<byte[]> CallAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken = default) =>
+        ValueTask.FromException<byte[]>(new FarOperationNotFoundException($"{GetType().Name} runs no operations: offloading needs a far-memory server."));
 }

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using FarMemory.Backends.Tcp;
+using FarMemory.Offload;
 using FarMemory.Protocol;
 
 namespace FarMemory.Backends;
@@ -331,6 +333,40 @@ public sealed class TcpFarMemoryBackend : IFarMemoryBackend, ISynchronousFarMemo
         }
 
         return removed;
+    }
+
+    public async ValueTask<IReadOnlyList<FarOperationInfo>> ListOperationsAsync(CancellationToken cancellationToken = default)
+    {
+        TcpConnection connection = Pick();
+        PendingRequest request = connection.Rent();
+        var sink = new StrongBox<byte[]?>();
+        request.ResponseSink = sink;
+        try
+        {
+            await connection.Send(request, OpCode.ListOperations, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FarMemoryProtocolException e) when (e.Status == FrameStatus.UnknownOpCode)
+        {
+            return [];
+        }
+
+        return CallCodec.ReadOperationList(sink.Value!);
+    }
+
+    public async ValueTask<byte[]> CallAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken = default)
+    {
+        TcpConnection connection = Pick();
+        if (request.Length > connection.MaxPayload)
+        {
+            throw new FarOperationArgumentException($"The call's request is {request.Length} bytes, over the server's max frame payload of {connection.MaxPayload}.");
+        }
+
+        PendingRequest pending = connection.Rent();
+        var sink = new StrongBox<byte[]?>();
+        pending.ResponseSink = sink;
+        pending.Source = request;
+        await connection.Send(pending, OpCode.Call, cancellationToken).ConfigureAwait(false);
+        return sink.Value!;
     }
 
     public async ValueTask<FarBackendStats> GetStatsAsync(CancellationToken cancellationToken = default)

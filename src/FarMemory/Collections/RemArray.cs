@@ -80,6 +80,8 @@ public sealed unsafe partial class RemArray<T> : IDisposable
     /// <summary>The structure id this array's objects are stored under in far memory.</summary>
     internal int StructureId => _structure.Id;
 
+    internal FarStructure Structure => _structure;
+
     /// <summary>Reads element <paramref name="index"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Read(long index, scoped in DerefScope scope)

@@ -198,6 +198,25 @@ public sealed unsafe partial class RemVector<T> : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sets <see cref="Count"/> after a remote-agent call wrote the vector on the server: no element
+    /// is touched here (the runtime marks the objects the call wrote as far, so they are fetched on
+    /// use); objects wholly past a shorter count are discarded.
+    /// </summary>
+    internal void SetCountFromFar(long count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        long old = _count;
+        if (count < old)
+        {
+            Resize(count);
+            return;
+        }
+
+        _store.EnsureCapacity((count + _mask) >> _shift);
+        _count = count;
+    }
+
     /// <summary>Removes every element (<c>Resize(0)</c>); the words stay for reuse.</summary>
     public void Clear() => Resize(0);
 

@@ -77,6 +77,9 @@ public sealed record FarMemoryStats
     /// <summary>CLOCK sweeps completed.</summary>
     public long Sweeps { get; init; }
 
+    /// <summary>Remote-agent calls made (see <see cref="FarMemoryRuntime.CallAsync"/>); their request and answer bytes count in <see cref="BytesToFar"/> and <see cref="BytesFromFar"/>.</summary>
+    public long OffloadCalls { get; init; }
+
     /// <summary>Fraction of the object dereferences the runtime saw that hit (see <see cref="Hits"/>).</summary>
     public double HitRatio => Hits + Misses == 0 ? 0 : (double)Hits / (Hits + Misses);
 }

@@ -8,6 +8,7 @@ internal sealed class RuntimeCounters
 {
     public long Misses;
     public long Evictions;
+    public long OffloadCalls;
     public long WriteBacks;
     public long ObjectsMoved;
     public long CompactedBytes;

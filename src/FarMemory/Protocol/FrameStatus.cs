@@ -24,4 +24,19 @@ public enum FrameStatus : ushort
 
     /// <summary>The server closed a connection that stayed idle or stalled mid-frame past its timeout.</summary>
     Timeout = 13,
+
+    /// <summary>A Call named an operation id the server does not have.</summary>
+    OperationNotFound = 14,
+
+    /// <summary>The operation threw; the reason is its message. The session is unharmed and nothing it wrote is visible.</summary>
+    OperationFailed = 15,
+
+    /// <summary>The operation ran past its deadline and was stopped; nothing it wrote is visible.</summary>
+    OperationTimeout = 16,
+
+    /// <summary>A Call's structures or arguments do not match the operation's declaration; it did not run.</summary>
+    InvalidArgument = 17,
+
+    /// <summary>The operation's result grew past the server's result cap; nothing it wrote is visible.</summary>
+    ResultTooLarge = 18,
 }

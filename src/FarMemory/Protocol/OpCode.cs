@@ -22,4 +22,7 @@ public enum OpCode : byte
 
     /// <summary>Echoes its payload; measures the round trip of the protocol itself.</summary>
     Ping = 12,
+
+    /// <summary>Lists the remote-agent operations the server runs: name, version and the id calls use.</summary>
+    ListOperations = 13,
 }

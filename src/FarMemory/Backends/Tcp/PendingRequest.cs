@@ -66,6 +66,9 @@ internal sealed class PendingRequest : IValueTaskSource<int>
     public FarBackendStats Stats;
     public byte[]? HelloResponse;
 
+    /// <summary>Where a Call or ListOperations answer's payload goes: the caller's own box, so it outlives the pooled request.</summary>
+    public System.Runtime.CompilerServices.StrongBox<byte[]?>? ResponseSink;
+
     public void Start(OpCode opCode, ulong requestId, long deadline)
     {
         OpCode = opCode;
@@ -161,7 +164,7 @@ internal sealed class PendingRequest : IValueTaskSource<int>
             case OpCode.Stats:
                 WriteFrame(writer, default);
                 break;
-            case OpCode.Ping:
+            case OpCode.Ping or OpCode.Call or OpCode.ListOperations:
                 WriteFrame(writer, Source.Span);
                 break;
             default:
@@ -222,6 +225,7 @@ internal sealed class PendingRequest : IValueTaskSource<int>
         Destinations = default;
         Lengths = default;
         Sources = default;
+        ResponseSink = null;
         Volatile.Write(ref _state, Idle);
         _owner.Return(this);
     }
@@ -263,6 +267,9 @@ internal sealed class PendingRequest : IValueTaskSource<int>
                 return 0;
             case OpCode.Ping when status == FrameStatus.Ok:
                 return (int)payload.Length;
+            case OpCode.Call or OpCode.ListOperations when status == FrameStatus.Ok:
+                ResponseSink!.Value = payload.ToArray();
+                return (int)payload.Length;
             case OpCode.DropStructure when status == FrameStatus.UnknownStructure:
                 return 0;
             case OpCode.CreateStructure or OpCode.DropStructure or OpCode.Write or OpCode.WriteBatch when status == FrameStatus.Ok:
@@ -292,6 +299,11 @@ internal sealed class PendingRequest : IValueTaskSource<int>
         FrameStatus.Unauthorized => new FarMemoryProtocolException(status, $"The far-memory server refused the connection: wrong or missing auth token, or unknown session{reason}."),
         FrameStatus.ServerBusy => new FarMemoryUnavailableException($"The far-memory server is busy and refused {OpCode}{reason}."),
         FrameStatus.FrameTooLarge => new FarMemoryProtocolException(status, $"The far-memory server refused {OpCode}: the answer would be over its max frame{reason}."),
+        FrameStatus.OperationNotFound => new FarOperationNotFoundException($"The far-memory server has no such operation{reason}."),
+        FrameStatus.OperationFailed => new FarOperationException($"The operation failed on the far-memory server{reason}."),
+        FrameStatus.OperationTimeout => new FarOperationTimeoutException($"The operation ran past its deadline on the far-memory server{reason}."),
+        FrameStatus.InvalidArgument => new FarOperationArgumentException($"The far-memory server refused the call's arguments{reason}."),
+        FrameStatus.ResultTooLarge => new FarOperationResultTooLargeException($"The operation's result is over the far-memory server's cap{reason}."),
         _ => new FarMemoryProtocolException(status, $"The far-memory server answered {OpCode} with {status}{reason}."),
     };
 

@@ -1,0 +1,22 @@
+using System.Numerics;
+using FarMemory.Collections;
+
+namespace FarMemory.Offload;
+
+/// <summary>Adds <c>.Offload</c> to numeric vectors and arrays: the built-in operations the far-memory server runs next to their data.</summary>
+public static class FarOffloadExtensions
+{
+    extension<T>(RemVector<T> vector)
+        where T : unmanaged, INumber<T>
+    {
+        /// <summary>Sum, filter, histogram, gather, group-by and more, run on the far-memory server (see <see cref="FarVectorOffload{T}"/>).</summary>
+        public FarVectorOffload<T> Offload => new(vector);
+    }
+
+    extension<T>(RemArray<T> array)
+        where T : unmanaged, INumber<T>
+    {
+        /// <summary>Sum, filter, histogram, gather, group-by and more, run on the far-memory server (see <see cref="FarVectorOffload{T}"/>).</summary>
+        public FarVectorOffload<T> Offload => new(array);
+    }
+}
