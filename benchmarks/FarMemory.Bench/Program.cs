@@ -2,6 +2,7 @@ using FarMemory.Bench.Infrastructure;
 using FarMemory.Bench.Reporting;
 using FarMemory.Bench.Workloads;
 using FarMemory.Bench.Workloads.Kv;
+using FarMemory.Bench.Workloads.Offload;
 using FarMemory.Bench.Workloads.Web;
 
 if (args.Length > 0 && args[0] == "echo-server")
@@ -47,8 +48,11 @@ switch (options.Workload)
     case "evacuation":
         report = await EvacuationWorkload.RunAsync(options);
         break;
+    case "offload":
+        report = await OffloadWorkload.RunAsync(options);
+        break;
     default:
-        Console.Error.WriteLine($"Unknown workload '{options.Workload}'. Available: loopback, deref, scan, web, kv, evacuation, eviction, hashtable.");
+        Console.Error.WriteLine($"Unknown workload '{options.Workload}'. Available: loopback, deref, scan, web, kv, evacuation, eviction, hashtable, offload.");
         Console.Error.WriteLine("Usage: dotnet run -c Release --project benchmarks/FarMemory.Bench -- <workload> [--quick] [--json PATH] [--size BYTES] [--local-ratio R[,R...]] [--server host:port]");
         return 2;
 }

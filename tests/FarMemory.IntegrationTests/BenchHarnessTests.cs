@@ -21,6 +21,7 @@ public class BenchHarnessTests
         { "kv", ["all-local", "farmemory", "memorycache-redis", "faster-kv"] },
         { "evacuation", ["farmemory", "farmemory-sync"] },
         { "eviction", ["farmemory", "clock", "lru", "second-chance", "belady-min"] },
+        { "offload", ["all-local", "farmemory-fetch", "farmemory-offload"] },
     };
 
     [Fact]
@@ -52,7 +53,7 @@ public class BenchHarnessTests
         string json = Path.Combine(Path.GetTempPath(), $"farmemory-{workload}-{Guid.NewGuid():N}.json");
         string args = workload switch
         {
-            "scan" or "deref" => "--size 16m",
+            "scan" or "deref" or "offload" => "--size 16m",
             "web" => "--size 24m --requests 1500",
             "kv" => "--size 4m --requests 40000",
             _ => "",
@@ -92,8 +93,23 @@ public class BenchHarnessTests
 
         if (workload != "loopback")
         {
-            var groups = results.GroupBy(r => (Ratio: r.TryGetProperty("localRatio", out JsonElement x) ? x.GetDouble() : -1, Pattern: r.TryGetProperty("pattern", out JsonElement p) ? p.GetString() : null));
+            var groups = results.GroupBy(r => (
+                Ratio: r.TryGetProperty("localRatio", out JsonElement x) ? x.GetDouble() : -1,
+                Pattern: r.TryGetProperty("pattern", out JsonElement p) ? p.GetString() : null,
+                Task: r.TryGetProperty("task", out JsonElement t) ? t.GetString() : null));
             Assert.All(groups, g => Assert.Single(g.Select(r => r.GetProperty("checksum").GetString()).Distinct()));
+        }
+
+        if (workload == "offload")
+        {
+            // Where most of the vector is far, the agent moves arguments and answers, not the vector.
+            long Moved(string system, string task) => results
+                .Where(r => r.GetProperty("system").GetString() == system && r.GetProperty("task").GetString() == task && r.GetProperty("localRatio").GetDouble() == 0.25)
+                .Sum(r => r.GetProperty("bytesFromFar").GetInt64() + r.GetProperty("bytesToFar").GetInt64());
+            foreach (string task in new[] { "sum", "filter-count" })
+            {
+                Assert.True(Moved("farmemory-offload", task) * 100 <= Moved("farmemory-fetch", task), $"{task}: offload moved {Moved("farmemory-offload", task)} bytes, fetch {Moved("farmemory-fetch", task)}");
+            }
         }
 
         // The contract checker always runs: the shared one where this checkout sits next to it,

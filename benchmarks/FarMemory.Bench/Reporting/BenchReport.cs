@@ -34,13 +34,13 @@ internal sealed class BenchReport
     public void Print()
     {
         var table = new Table().Title($"[bold]{Workload}[/] ({Machine})");
-        table.AddColumns("system", "local ratio", "pattern", "throughput", "unit", "seconds", "from far", "to far", "peak local / budget", "checksum");
+        table.AddColumns("system", "local ratio", "pattern / task", "throughput", "unit", "seconds", "from far", "to far", "peak local / budget", "checksum");
         foreach (BenchResult r in Results)
         {
             table.AddRow(
                 r.System,
                 r.LocalRatio?.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) ?? "-",
-                r.Pattern ?? "-",
+                r.Pattern ?? r.Task ?? "-",
                 r.Throughput.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
                 r.Unit,
                 r.Seconds.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture),

@@ -16,6 +16,10 @@ internal sealed class BenchResult
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Pattern { get; init; }
 
+    [JsonPropertyName("task")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Task { get; init; }
+
     [JsonPropertyName("throughput")]
     public double Throughput { get; init; }
 

@@ -35,6 +35,12 @@ public sealed unsafe partial class RemVector<T> : IDisposable
         _shift = int.Log2(ElementsPerObject);
         _mask = ElementsPerObject - 1;
         _store = new GrowableObjectStore(runtime, checked(ElementsPerObject * sizeof(T)), owner ?? typeof(RemVector<T>));
+        if (runtime.Options.Prefetching)
+        {
+            // Scans and chunked copies walk a vector in order, as they do an array: the same stride
+            // detector keeps a window ahead (it never asks past the objects that exist).
+            _store.Structure.Prefetcher = new Prefetching.StridePrefetcher(_store.Structure.ObjectSize);
+        }
     }
 
     /// <summary>Number of elements.</summary>

@@ -35,7 +35,7 @@ public readonly struct FarVectorOffload<T>
     public async Task<FarSummary> SummarizeAsync(long start = 0, long? end = null, CancellationToken cancellationToken = default)
     {
         FarArguments args = RangeArguments(start, end);
-        FarCallResult r = await Runtime.CallAsync("farmem.summary", 1, [Self], args, null, cancellationToken).ConfigureAwait(false);
+        FarCallResult r = await Runtime.CallAsync("farmem.summary", 1, [Self], args, DeadlineFor(RangeLength(start, end), ScanNanos), cancellationToken).ConfigureAwait(false);
         long count = r.ReadInt64();
         if (IsFloat)
         {
@@ -83,7 +83,7 @@ public readonly struct FarVectorOffload<T>
     {
         ArgumentNullException.ThrowIfNull(where);
         FarArguments args = RangeArguments(start, end).Add(where.Encoded);
-        FarCallResult r = await Runtime.CallAsync("farmem.count-where", 1, [Self], args, null, cancellationToken).ConfigureAwait(false);
+        FarCallResult r = await Runtime.CallAsync("farmem.count-where", 1, [Self], args, DeadlineFor(RangeLength(start, end), ScanNanos), cancellationToken).ConfigureAwait(false);
         return r.ReadInt64();
     }
 
@@ -97,7 +97,7 @@ public readonly struct FarVectorOffload<T>
     public async Task<long[]> HistogramAsync(double lower, double upper, int bins, long start = 0, long? end = null, CancellationToken cancellationToken = default)
     {
         FarArguments args = RangeArguments(start, end).Add(lower).Add(upper).Add((long)bins);
-        FarCallResult r = await Runtime.CallAsync("farmem.histogram", 1, [Self], args, null, cancellationToken).ConfigureAwait(false);
+        FarCallResult r = await Runtime.CallAsync("farmem.histogram", 1, [Self], args, DeadlineFor(RangeLength(start, end), ScanNanos), cancellationToken).ConfigureAwait(false);
         return r.ReadArray<long>(bins);
     }
 
@@ -110,7 +110,7 @@ public readonly struct FarVectorOffload<T>
     /// <summary>The distinct values of [start, end), ascending.</summary>
     public async Task<T[]> UniqueAsync(long start = 0, long? end = null, CancellationToken cancellationToken = default)
     {
-        FarCallResult r = await Runtime.CallAsync("farmem.unique", 1, [Self], RangeArguments(start, end), null, cancellationToken).ConfigureAwait(false);
+        FarCallResult r = await Runtime.CallAsync("farmem.unique", 1, [Self], RangeArguments(start, end), DeadlineFor(RangeLength(start, end), SortNanos), cancellationToken).ConfigureAwait(false);
         return r.ReadArray<T>(checked((int)r.ReadInt64()));
     }
 
@@ -124,7 +124,7 @@ public readonly struct FarVectorOffload<T>
     public Task<RemVector<long>> WhereIndicesAsync(FarPredicate where, long start = 0, long? end = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(where);
-        return IntoNewVectorAsync<long>("farmem.where-indices", RangeArguments(start, end).Add(where.Encoded), [], cancellationToken);
+        return IntoNewVectorAsync<long>("farmem.where-indices", RangeArguments(start, end).Add(where.Encoded), [], DeadlineFor(RangeLength(start, end), CopyNanos), cancellationToken);
     }
 
     public RemVector<long> WhereIndices(FarPredicate where, long start = 0, long? end = null)
@@ -137,7 +137,7 @@ public readonly struct FarVectorOffload<T>
     public Task<RemVector<T>> WhereAsync(FarPredicate where, long start = 0, long? end = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(where);
-        return IntoNewVectorAsync<T>("farmem.where-values", RangeArguments(start, end).Add(where.Encoded), [], cancellationToken);
+        return IntoNewVectorAsync<T>("farmem.where-values", RangeArguments(start, end).Add(where.Encoded), [], DeadlineFor(RangeLength(start, end), CopyNanos), cancellationToken);
     }
 
     public RemVector<T> Where(FarPredicate where, long start = 0, long? end = null)
@@ -150,7 +150,7 @@ public readonly struct FarVectorOffload<T>
     public Task<RemVector<T>> GatherAsync(RemVector<long> indices, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(indices);
-        return IntoNewVectorAsync<T>("farmem.gather", FarArguments.None, [FarStructureArgument.Read(indices)], cancellationToken);
+        return IntoNewVectorAsync<T>("farmem.gather", FarArguments.None, [FarStructureArgument.Read(indices)], DeadlineFor(indices.Count, GatherNanos), cancellationToken);
     }
 
     public RemVector<T> Gather(RemVector<long> indices)
@@ -164,7 +164,7 @@ public readonly struct FarVectorOffload<T>
     {
         ArgumentNullException.ThrowIfNull(indices);
         ArgumentNullException.ThrowIfNull(destination);
-        await Runtime.CallAsync("farmem.scatter", 1, [Self, FarStructureArgument.Read(indices), FarStructureArgument.Write(destination)], FarArguments.None, null, cancellationToken).ConfigureAwait(false);
+        await Runtime.CallAsync("farmem.scatter", 1, [Self, FarStructureArgument.Read(indices), FarStructureArgument.Write(destination)], FarArguments.None, DeadlineFor(indices.Count, GatherNanos), cancellationToken).ConfigureAwait(false);
     }
 
     public void Scatter(RemVector<long> indices, RemVector<T> destination)
@@ -182,7 +182,7 @@ public readonly struct FarVectorOffload<T>
     {
         ArgumentNullException.ThrowIfNull(destination);
         FarArguments args = new FarArguments().Add(sourceStart).Add(destinationStart).Add(count);
-        await Runtime.CallAsync("farmem.assign", 1, [Self, FarStructureArgument.Write(destination)], args, null, cancellationToken).ConfigureAwait(false);
+        await Runtime.CallAsync("farmem.assign", 1, [Self, FarStructureArgument.Write(destination)], args, DeadlineFor(count, CopyNanos), cancellationToken).ConfigureAwait(false);
     }
 
     public void AssignTo(RemVector<T> destination, long sourceStart, long destinationStart, long count)
@@ -205,7 +205,7 @@ public readonly struct FarVectorOffload<T>
         ArgumentNullException.ThrowIfNull(values);
         long stop = end ?? Math.Min(Length, values.Count);
         FarArguments args = new FarArguments().Add((long)aggregate).Add(start).Add(stop);
-        FarCallResult r = await Runtime.CallAsync("farmem.groupby-sorted", 1, [Self, FarStructureArgument.Read(values)], args, null, cancellationToken).ConfigureAwait(false);
+        FarCallResult r = await Runtime.CallAsync("farmem.groupby-sorted", 1, [Self, FarStructureArgument.Read(values)], args, DeadlineFor(stop - start, SortNanos), cancellationToken).ConfigureAwait(false);
         var groups = new FarGroup[checked((int)r.ReadInt64())];
         for (int i = 0; i < groups.Length; i++)
         {
@@ -222,6 +222,23 @@ public readonly struct FarVectorOffload<T>
         return Runtime.RunParked(() => self.GroupBySortedAsync(values, aggregate, start, end));
     }
 
+    /// <summary>
+    /// A built-in's work grows with its range, so its deadline does too: the server's default
+    /// (100 ms) plus a generous allowance per element (tens of times the steady cost measured on a
+    /// slow core: a server busy taking in a bulk load ran a sum 10x slower than steady), so a
+    /// whole-column aggregate does not time out while a runaway still stops; the server clamps it
+    /// to its <c>--max-call-deadline</c>.
+    /// </summary>
+    private static FarCallOptions DeadlineFor(long elements, double nanosPerElement) =>
+        new() { Deadline = TimeSpan.FromMilliseconds(100 + (Math.Max(0, elements) * nanosPerElement / 1e6)) };
+
+    private const double ScanNanos = 100;
+    private const double CopyNanos = 200;
+    private const double GatherNanos = 300;
+    private const double SortNanos = 500;
+
+    private long RangeLength(long start, long? end) => (end ?? Length) - start;
+
     private static bool IsFloat => typeof(T) == typeof(float) || typeof(T) == typeof(double);
 
     private static T Extreme(FarSummary s, bool min)
@@ -236,14 +253,14 @@ public readonly struct FarVectorOffload<T>
 
     private FarArguments RangeArguments(long start, long? end) => new FarArguments().Add(start).Add(end ?? Length);
 
-    private async Task<RemVector<TOut>> IntoNewVectorAsync<TOut>(string operation, FarArguments args, FarStructureArgument[] more, CancellationToken cancellationToken)
+    private async Task<RemVector<TOut>> IntoNewVectorAsync<TOut>(string operation, FarArguments args, FarStructureArgument[] more, FarCallOptions deadline, CancellationToken cancellationToken)
         where TOut : unmanaged
     {
         RemVector<TOut> output = Runtime.CreateVector<TOut>();
         try
         {
             FarStructureArgument[] structures = [Self, .. more, FarStructureArgument.Write(output)];
-            await Runtime.CallAsync(operation, 1, structures, args, null, cancellationToken).ConfigureAwait(false);
+            await Runtime.CallAsync(operation, 1, structures, args, deadline, cancellationToken).ConfigureAwait(false);
             return output;
         }
         catch

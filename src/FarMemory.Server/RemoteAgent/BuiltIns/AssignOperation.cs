@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FarMemory.Offload;
 
 namespace FarMemory.Server.RemoteAgent.BuiltIns;
@@ -12,6 +13,7 @@ internal sealed class AssignOperation : VectorOperation
     public override FarOperationDescriptor Descriptor { get; } =
         Describe("farmem.assign", [FarStructureParameter.ReadVector(), FarStructureParameter.WriteVector()], FarArgumentType.Int64, FarArgumentType.Int64, FarArgumentType.Int64);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Run<T>(FarCallContext context)
     {
         FarVectorReader<T> source = context.Read<T>(0);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using FarMemory.Offload;
 
 namespace FarMemory.Server.RemoteAgent.BuiltIns;
@@ -9,6 +10,7 @@ internal sealed class CountWhereOperation : VectorOperation
     public override FarOperationDescriptor Descriptor { get; } =
         Describe("farmem.count-where", [FarStructureParameter.ReadVector()], FarArgumentType.Int64, FarArgumentType.Int64, FarArgumentType.Bytes);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Run<T>(FarCallContext context)
     {
         FarVectorReader<T> reader = context.Read<T>(0);
@@ -25,6 +27,7 @@ internal sealed class CountWhereOperation : VectorOperation
         public byte[] Mask;
         public long Count;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Visit(ReadOnlySpan<T> values, long firstIndex)
         {
             Span<byte> mask = Mask.AsSpan(0, values.Length);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FarMemory.Offload;
 
 namespace FarMemory.Server.RemoteAgent.BuiltIns;
@@ -12,6 +13,7 @@ internal sealed class GatherOperation : VectorOperation
     public override FarOperationDescriptor Descriptor { get; } =
         Describe("farmem.gather", [FarStructureParameter.ReadVector(), FarStructureParameter.ReadVector(FarElementType.Int64), FarStructureParameter.WriteVector()]);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Run<T>(FarCallContext context)
     {
         FarVectorReader<T> source = context.Read<T>(0);

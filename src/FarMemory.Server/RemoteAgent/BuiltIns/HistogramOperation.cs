@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using FarMemory.Offload;
 
 namespace FarMemory.Server.RemoteAgent.BuiltIns;
@@ -16,6 +17,7 @@ internal sealed class HistogramOperation : VectorOperation
     public override FarOperationDescriptor Descriptor { get; } =
         Describe("farmem.histogram", [FarStructureParameter.ReadVector()], FarArgumentType.Int64, FarArgumentType.Int64, FarArgumentType.Double, FarArgumentType.Double, FarArgumentType.Int64);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Run<T>(FarCallContext context)
     {
         FarVectorReader<T> reader = context.Read<T>(0);
@@ -43,6 +45,7 @@ internal sealed class HistogramOperation : VectorOperation
         public double Scale;
         public long Outside;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Visit(ReadOnlySpan<T> values, long firstIndex)
         {
             long last = Counts.Length - 1;

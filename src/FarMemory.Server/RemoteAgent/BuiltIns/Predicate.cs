@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace FarMemory.Server.RemoteAgent.BuiltIns;
 
@@ -39,6 +40,7 @@ internal sealed class Predicate
         Eval(_root, values, mask[..values.Length]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Eval<T>(int index, ReadOnlySpan<T> values, Span<byte> mask)
         where T : unmanaged, INumber<T>
     {
@@ -95,6 +97,7 @@ internal sealed class Predicate
 
     private static bool IsInteger<T>() => typeof(T) == typeof(int) || typeof(T) == typeof(long) || typeof(T) == typeof(byte);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Compare<T>(Node node, ReadOnlySpan<T> values, Span<byte> mask)
         where T : unmanaged, INumber<T>
     {
@@ -138,6 +141,7 @@ internal sealed class Predicate
         _ => order != 0,
     };
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InRange<T>(Node node, ReadOnlySpan<T> values, Span<byte> mask)
         where T : unmanaged, INumber<T>
     {

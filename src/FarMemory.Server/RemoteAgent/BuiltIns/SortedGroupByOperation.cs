@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FarMemory.Offload;
 
 namespace FarMemory.Server.RemoteAgent.BuiltIns;
@@ -20,6 +21,7 @@ internal sealed class SortedGroupByOperation : IFarOperation
         [FarStructureParameter.ReadVector(), FarStructureParameter.ReadVector()],
         [FarArgumentType.Int64, FarArgumentType.Int64, FarArgumentType.Int64]);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(FarCallContext context)
     {
         long aggregate = context.GetInt64(0);

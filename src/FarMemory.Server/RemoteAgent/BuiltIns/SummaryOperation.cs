@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using FarMemory.Offload;
 
 namespace FarMemory.Server.RemoteAgent.BuiltIns;
@@ -13,6 +14,7 @@ internal sealed class SummaryOperation : VectorOperation
     public override FarOperationDescriptor Descriptor { get; } =
         Describe("farmem.summary", [FarStructureParameter.ReadVector()], FarArgumentType.Int64, FarArgumentType.Int64);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Run<T>(FarCallContext context)
     {
         FarVectorReader<T> reader = context.Read<T>(0);
@@ -42,6 +44,7 @@ internal sealed class SummaryOperation : VectorOperation
         public T Min;
         public T Max;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Visit(ReadOnlySpan<T> values, long firstIndex)
         {
             if (values.IsEmpty)

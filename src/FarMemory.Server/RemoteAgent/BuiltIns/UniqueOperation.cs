@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using FarMemory.Offload;
 
 namespace FarMemory.Server.RemoteAgent.BuiltIns;
@@ -12,6 +13,7 @@ internal sealed class UniqueOperation : VectorOperation
     public override FarOperationDescriptor Descriptor { get; } =
         Describe("farmem.unique", [FarStructureParameter.ReadVector()], FarArgumentType.Int64, FarArgumentType.Int64);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Run<T>(FarCallContext context)
     {
         FarVectorReader<T> reader = context.Read<T>(0);
@@ -30,6 +32,7 @@ internal sealed class UniqueOperation : VectorOperation
         public HashSet<T> Seen;
         public FarCallContext Context;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Visit(ReadOnlySpan<T> values, long firstIndex)
         {
             foreach (T v in values)

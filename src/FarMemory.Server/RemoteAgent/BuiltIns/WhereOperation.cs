@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using FarMemory.Offload;
 
 namespace FarMemory.Server.RemoteAgent.BuiltIns;
@@ -25,6 +26,7 @@ internal sealed class WhereOperation : VectorOperation
 
     public override FarOperationDescriptor Descriptor { get; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Run<T>(FarCallContext context)
     {
         FarVectorReader<T> reader = context.Read<T>(0);
@@ -53,6 +55,7 @@ internal sealed class WhereOperation : VectorOperation
         public T[] ValueBuffer;
         public long Count;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Visit(ReadOnlySpan<T> values, long firstIndex)
         {
             Span<byte> mask = Mask.AsSpan(0, values.Length);
