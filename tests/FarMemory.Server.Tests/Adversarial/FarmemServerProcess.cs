@@ -81,6 +81,18 @@ internal sealed class FarmemServerProcess : IAsyncDisposable
         throw new InvalidOperationException($"farmem-server did not start:{Environment.NewLine}{string.Join(Environment.NewLine, seen)}");
     }
 
+    /// <summary>Waits (bounded) until the server has printed a line containing <paramref name="text"/>.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan wait)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            Assert.True(clock.Elapsed < wait, $"the server did not log \"{text}\" within {wait.TotalSeconds:0} s:{Environment.NewLine}{Output}");
+            AssertAlive();
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Resident memory of the server process (VmRSS in /proc/&lt;pid&gt;/status).</summary>
     public long RssBytes()
     {

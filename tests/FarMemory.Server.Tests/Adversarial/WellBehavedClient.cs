@@ -9,17 +9,22 @@ namespace FarMemory.Server.Tests.Adversarial;
 /// </summary>
 internal static class WellBehavedClient
 {
-    public static async Task AssertServedAsync(FarmemServerProcess server, string? token = null)
+    /// <summary>
+    /// Runs the check. <paramref name="whileBusy"/>: keep retrying the connect for a while, for cases
+    /// that just filled a connection or session limit and released it (the server frees slots as
+    /// it notices the closes).
+    /// </summary>
+    public static async Task AssertServedAsync(FarmemServerProcess server, string? token = null, bool whileBusy = false)
     {
         server.AssertAlive();
-        await RunAsync(server, token).WaitAsync(TimeSpan.FromSeconds(60));
+        await RunAsync(server, token, whileBusy).WaitAsync(TimeSpan.FromSeconds(60));
         server.AssertAlive();
     }
 
-    private static async Task RunAsync(FarmemServerProcess server, string? token)
+    private static async Task RunAsync(FarmemServerProcess server, string? token, bool whileBusy)
     {
         var options = new TcpFarMemoryBackendOptions { AuthToken = token, RequestTimeout = TimeSpan.FromSeconds(30) };
-        await using TcpFarMemoryBackend backend = await TcpFarMemoryBackend.ConnectAsync(server.EndPoint, options);
+        await using TcpFarMemoryBackend backend = await ConnectAsync(server, options, whileBusy);
         const int Structure = 424242;
         await backend.CreateStructureAsync(Structure);
         byte[] small = Pattern(100, 1);
@@ -52,6 +57,22 @@ internal static class WellBehavedClient
         Assert.False(await backend.RemoveAsync(new FarObjectKey(Structure, 1)));
         Assert.Equal(64, await backend.PingAsync(new byte[64]));
         await backend.DropStructureAsync(Structure);
+    }
+
+    private static async Task<TcpFarMemoryBackend> ConnectAsync(FarmemServerProcess server, TcpFarMemoryBackendOptions options, bool whileBusy)
+    {
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return await TcpFarMemoryBackend.ConnectAsync(server.EndPoint, options);
+            }
+            catch (FarMemoryException) when (whileBusy && deadline.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(100);
+            }
+        }
     }
 
     /// <summary>Bytes that depend on <paramref name="seed"/> and position, so a shifted or mixed copy never matches.</summary>
