@@ -29,7 +29,10 @@ namespace FarMemory.Server.Sessions;
 /// Memory: every reply fits the negotiated max frame (a ReadBatch that would not is refused with
 /// <see cref="FrameStatus.FrameTooLarge"/>); replies are flushed once 256 KiB are buffered; a frame
 /// or reply over <see cref="BufferBudget.SmallFrameBytes"/> first reserves its size from the server's
-/// <see cref="BufferBudget"/> and waits its turn if the budget is spent. Every header is written
+/// <see cref="BufferBudget"/> and waits its turn if the budget is spent. A large request whose answer
+/// can be large too (Ping, ReadBatch) reserves the answer's room together with its own, so a
+/// connection never waits for room while it holds some: waiting while holding the request's share
+/// would let it wait on itself, or on others waiting the same way, until the frame timeout. Every header is written
 /// with its final length before its payload, and a connection that fails is completed with the
 /// error, which drops whatever is buffered instead of flushing it: no partial frame and no
 /// unwritten pooled byte ever reaches a socket.
@@ -66,6 +69,9 @@ internal sealed class ClientConnection
     private long _phaseSince;
     private string? _abortReason;
     private long _inboundHeld;
+
+    // The part of _inboundHeld kept for the answer of the frame at the front (see ReserveInbound).
+    private long _answerHeadroom;
     private long _replyHeld;
     private long _granted;
     private long _needBytes;
@@ -295,7 +301,7 @@ internal sealed class ClientConnection
     private void ReleaseAll()
     {
         _buffers.Release(_inboundHeld + _replyHeld + _granted);
-        _inboundHeld = _replyHeld = _granted = 0;
+        _inboundHeld = _replyHeld = _granted = _answerHeadroom = 0;
     }
 
     /// <summary>Answers complete frames from the front of the buffer until it runs out or an outcome needs the loop.</summary>
@@ -304,7 +310,8 @@ internal sealed class ClientConnection
         int limit = _session == null ? Math.Min(_options.MaxHelloLength, _options.MaxFrameLength) : _options.MaxFrameLength;
         while (true)
         {
-            if (buffer.Length >= sizeof(uint) && !ReserveInbound(buffer, limit))
+            // The opcode decides the answer's share, so the reservation waits for the whole header.
+            if (buffer.Length >= FrameHeader.Size && !ReserveInbound(buffer, limit))
             {
                 return Outcome.NeedBuffer;
             }
@@ -330,6 +337,7 @@ internal sealed class ClientConnection
             // The frame is consumed (the loop advances past it before the next read).
             _buffers.Release(_inboundHeld);
             _inboundHeld = 0;
+            _answerHeadroom = 0;
             if (outcome != Outcome.Continue)
             {
                 return outcome;
@@ -343,21 +351,37 @@ internal sealed class ClientConnection
     }
 
     /// <summary>
-    /// A frame over <see cref="BufferBudget.SmallFrameBytes"/> reserves its size before its payload is
-    /// waited for; false (with <see cref="_needBytes"/> set) when the loop must wait for room.
+    /// A frame over <see cref="BufferBudget.SmallFrameBytes"/> reserves its size (and, for a Ping or a
+    /// ReadBatch, room for its answer) once its header is visible, before its payload is waited for;
+    /// false (with <see cref="_needBytes"/> set) when the loop must wait for room. A connection that
+    /// must wait first gives back what it holds for the frame: waiting while holding a share is what
+    /// lets waiters block each other for good.
     /// </summary>
     private bool ReserveInbound(ReadOnlySequence<byte> buffer, int limit)
     {
-        Span<byte> raw = stackalloc byte[sizeof(uint)];
-        buffer.Slice(0, sizeof(uint)).CopyTo(raw);
+        Span<byte> raw = stackalloc byte[FrameHeader.Size];
+        buffer.Slice(0, FrameHeader.Size).CopyTo(raw);
         uint declared = BinaryPrimitives.ReadUInt32LittleEndian(raw);
         if (declared > (uint)limit)
         {
             return true; // TryReadFrame rejects it.
         }
 
-        long total = sizeof(uint) + (long)declared;
-        if (total <= BufferBudget.SmallFrameBytes || _inboundHeld >= total)
+        long frame = sizeof(uint) + (long)declared;
+        if (frame <= BufferBudget.SmallFrameBytes)
+        {
+            return true;
+        }
+
+        // A Ping's answer is as long as the Ping; a ReadBatch's is at most a whole frame.
+        long answer = (OpCode)raw[4] switch
+        {
+            OpCode.Ping => frame,
+            OpCode.ReadBatch => FrameHeader.Size + (long)_maxPayload,
+            _ => 0,
+        };
+        long total = frame + answer;
+        if (_inboundHeld >= total)
         {
             return true;
         }
@@ -370,10 +394,13 @@ internal sealed class ClientConnection
         if (missing == 0 || _buffers.TryReserve(missing))
         {
             _inboundHeld += missing;
+            _answerHeadroom = answer;
             return true;
         }
 
-        _needBytes = missing;
+        _buffers.Release(_inboundHeld);
+        _inboundHeld = 0;
+        _needBytes = total;
         return false;
     }
 
@@ -381,6 +408,17 @@ internal sealed class ClientConnection
     private bool ReserveReply(long frameBytes)
     {
         if (frameBytes <= BufferBudget.SmallFrameBytes)
+        {
+            return true;
+        }
+
+        // The answer of a large request was reserved with it: never wait for room while holding the request's.
+        long fromHeadroom = Math.Min(frameBytes, _answerHeadroom);
+        _answerHeadroom -= fromHeadroom;
+        _inboundHeld -= fromHeadroom;
+        _replyHeld += fromHeadroom;
+        frameBytes -= fromHeadroom;
+        if (frameBytes == 0)
         {
             return true;
         }
