@@ -1,0 +1,9 @@
+namespace FarMemory.DataFrames.Columns;
+
+internal enum ArithmeticOp
+{
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+}

@@ -1,0 +1,11 @@
+namespace FarMemory.DataFrames.Columns;
+
+internal enum CompareOp
+{
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+    Equal,
+    NotEqual,
+}
