@@ -72,6 +72,24 @@ public class OffloadErrorTests
     }
 
     [Fact]
+    public async Task AMedianIsChargedForItsLargestGroupNotForTheWholeColumn()
+    {
+        // 64 KiB of working memory allowed: 40,000 values (320 KB) in runs of 1,000 fit, one run of 20,000 does not.
+        await using OffloadRig rig = await OffloadRig.StartAsync(configure: o => o.MaxCallWriteBytes = 64 << 10);
+        using RemVector<long> keys = rig.Runtime.CreateVector<long>();
+        using RemVector<double> values = rig.Runtime.CreateVector<double>();
+        keys.AddRange(Enumerable.Range(0, 40_000).Select(i => (long)(i / 1000)).ToArray());
+        values.AddRange(Enumerable.Range(0, 40_000).Select(i => (double)(i % 1000)).ToArray());
+        FarGroup[] groups = await keys.Offload.GroupBySortedAsync(values, FarAggregate.Median);
+        Assert.Equal(40, groups.Length);
+        Assert.All(groups, g => Assert.Equal(499.5, g.Value));
+
+        using RemVector<long> oneKey = rig.Runtime.CreateVector<long>();
+        oneKey.AddRange(new long[20_000]);
+        await Assert.ThrowsAsync<FarOperationResultTooLargeException>(() => oneKey.Offload.GroupBySortedAsync(values, FarAggregate.Median, 0, 20_000));
+    }
+
+    [Fact]
     public async Task AResultOverTheCapIsATypedError()
     {
         await using OffloadRig rig = await OffloadRig.StartAsync(configure: o => o.MaxCallResultBytes = 64 << 10);

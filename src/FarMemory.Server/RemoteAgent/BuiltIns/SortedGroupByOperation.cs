@@ -105,6 +105,9 @@ internal sealed class SortedGroupByOperation : IFarOperation
         public double Max;
         public List<double>? Values;
 
+        /// <summary>Bytes of <see cref="Values"/> charged so far: the largest run's, since every run reuses the list.</summary>
+        public long Charged;
+
         public void Start(long key)
         {
             Open = true;
@@ -125,7 +128,11 @@ internal sealed class SortedGroupByOperation : IFarOperation
             if (Values != null)
             {
                 Values.Add(v);
-                context.ChargeStaged(sizeof(double));
+                if ((long)Values.Count * sizeof(double) > Charged)
+                {
+                    context.ChargeStaged(sizeof(double));
+                    Charged += sizeof(double);
+                }
             }
         }
 
