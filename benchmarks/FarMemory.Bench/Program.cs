@@ -2,6 +2,7 @@ using FarMemory.Bench.Infrastructure;
 using FarMemory.Bench.Reporting;
 using FarMemory.Bench.Workloads;
 using FarMemory.Bench.Workloads.Kv;
+using FarMemory.Bench.Workloads.Offload;
 using FarMemory.Bench.Workloads.Web;
 
 if (args.Length > 0 && args[0] == "echo-server")
@@ -44,6 +45,9 @@ switch (options.Workload)
     case "eviction":
         report = await EvictionWorkload.RunAsync(options);
         break;
+    case "offload-calls":
+        report = await OffloadCallsReport(options);
+        break;
     case "evacuation":
         report = await EvacuationWorkload.RunAsync(options);
         break;
@@ -67,3 +71,19 @@ if (options.JsonPath != null)
 }
 
 return 0;
+
+static async Task<BenchReport> OffloadCallsReport(BenchOptions options)
+{
+    using var server = new FarServer(options, 1L << 30);
+    Dictionary<string, double> rates = await OffloadCallRates.MeasureAsync(options, server);
+    var report = new BenchReport { Workload = "offload-calls" };
+    var calls = new System.Text.Json.Nodes.JsonObject();
+    foreach ((string system, double rate) in rates)
+    {
+        calls[system] = rate;
+        Console.WriteLine($"{system}: {rate:N0} calls/s");
+    }
+
+    report.Extra["calls"] = calls;
+    return report;
+}
