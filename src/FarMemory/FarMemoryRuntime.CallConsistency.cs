@@ -45,41 +45,69 @@ public sealed unsafe partial class FarMemoryRuntime
         PointerTable table = structure.Table;
         for (long i = first; i < end; i++)
         {
-            ulong* word = table[i];
-            while (true)
-            {
-                ulong w = Volatile.Read(ref *word);
-                if ((w & (MetadataWord.Fetching | MetadataWord.Evacuating)) != 0)
-                {
-                    _waiters.WaitWhile(word, MetadataWord.Fetching | MetadataWord.Evacuating);
-                    continue;
-                }
-
-                if (!MetadataWord.Is(w, MetadataWord.Present))
-                {
-                    if (dirtyOnly || MetadataWord.Is(w, MetadataWord.Remote) ||
-                        Interlocked.CompareExchange(ref *word, w | MetadataWord.Remote, w) == w)
-                    {
-                        break;
-                    }
-
-                    continue;
-                }
-
-                if (dirtyOnly && !MetadataWord.Is(w, MetadataWord.Dirty))
-                {
-                    break;
-                }
-
-                if (Interlocked.CompareExchange(ref *word, w | MetadataWord.Evacuating, w) == w)
-                {
-                    claimed.Add((nint)word);
-                    break;
-                }
-            }
+            ClaimObject(table[i], dirtyOnly, claimed);
         }
 
         return claimed;
+    }
+
+    /// <summary>
+    /// <see cref="ClaimObjects(FarStructure, long, long, bool)"/> for the listed objects only (those
+    /// in [<paramref name="first"/>, <paramref name="end"/>) that have words; duplicates count once).
+    /// </summary>
+    private List<nint> ClaimObjects(FarStructure structure, ReadOnlySpan<long> objects, long first, long end, bool dirtyOnly)
+    {
+        var claimed = new List<nint>();
+        HashSet<long>? seen = objects.Length > 8 ? new HashSet<long>() : null;
+        PointerTable table = structure.Table;
+        end = Math.Min(end, table.Count);
+        for (int k = 0; k < objects.Length; k++)
+        {
+            long i = objects[k];
+            if (i < first || i >= end || (seen != null ? !seen.Add(i) : objects[..k].Contains(i)))
+            {
+                continue;
+            }
+
+            ClaimObject(table[i], dirtyOnly, claimed);
+        }
+
+        return claimed;
+    }
+
+    private void ClaimObject(ulong* word, bool dirtyOnly, List<nint> claimed)
+    {
+        while (true)
+        {
+            ulong w = Volatile.Read(ref *word);
+            if ((w & (MetadataWord.Fetching | MetadataWord.Evacuating)) != 0)
+            {
+                _waiters.WaitWhile(word, MetadataWord.Fetching | MetadataWord.Evacuating);
+                continue;
+            }
+
+            if (!MetadataWord.Is(w, MetadataWord.Present))
+            {
+                if (dirtyOnly || MetadataWord.Is(w, MetadataWord.Remote) ||
+                    Interlocked.CompareExchange(ref *word, w | MetadataWord.Remote, w) == w)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (dirtyOnly && !MetadataWord.Is(w, MetadataWord.Dirty))
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref *word, w | MetadataWord.Evacuating, w) == w)
+            {
+                claimed.Add((nint)word);
+                return;
+            }
+        }
     }
 
     /// <summary>The barrier: after it no running scope holds a raw ref into a claimed object. Returns the claimed words parked threads hold refs to.</summary>

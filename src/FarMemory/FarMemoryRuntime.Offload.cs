@@ -16,6 +16,12 @@ namespace FarMemory;
 /// so the next dereference fetches what the call wrote. Objects a parked thread holds refs to are
 /// never dropped: they keep Dirty after a write-back, and after a write they are refreshed in place
 /// from the server. A mutator that meets a claimed object waits for that object alone.</para>
+/// <para><b>Object subsets.</b> A structure argument may name the only objects the call touches
+/// (<see cref="FarStructureArgument.Objects"/>: a hash table's candidate pairs). Then both steps
+/// visit just those objects, never the structure's other words: the write-back claims the named
+/// dirty ones, and after a write only the named objects inside the range the server reports are
+/// dropped. So a one-pair call on a table of millions costs a few word reads on the client, and
+/// with no named object dirty it skips the epoch barrier altogether.</para>
 /// <para>Writes by other threads to a structure while a call on it runs race with the call, as
 /// writes to a plain array racing with a bulk copy do: they may or may not be seen by the call, and
 /// a local write made during a call that writes the same object is overwritten by the call's result.</para>
@@ -56,7 +62,7 @@ public sealed partial class FarMemoryRuntime
         byte[] request = CallCodec.EncodeRequest(operation.Id, options?.Deadline, args, arguments);
         foreach (FarStructureArgument s in args)
         {
-            await WriteBackForCallAsync(s.Structure, cancellationToken).ConfigureAwait(false);
+            await WriteBackForCallAsync(s.Structure, cancellationToken, s.Objects).ConfigureAwait(false);
         }
 
         byte[] answer;
@@ -83,7 +89,7 @@ public sealed partial class FarMemoryRuntime
             }
 
             s.ApplyLength(w.Length);
-            await InvalidateAfterCallAsync(s.Structure, w.FirstObject, w.EndObject, cancellationToken).ConfigureAwait(false);
+            await InvalidateAfterCallAsync(s.Structure, w.FirstObject, w.EndObject, cancellationToken, s.Objects).ConfigureAwait(false);
         }
 
         return new FarCallResult(answer, start, answer.Length);
@@ -196,8 +202,8 @@ public sealed partial class FarMemoryRuntime
         }
     }
 
-    /// <summary>Writes every dirty local object of <paramref name="structure"/> back, keeping it local (see the type's remarks).</summary>
-    internal async ValueTask WriteBackForCallAsync(FarStructure structure, CancellationToken cancellationToken)
+    /// <summary>Writes every dirty local object of <paramref name="structure"/> (of <paramref name="objects"/> only, when given) back, keeping it local (see the type's remarks).</summary>
+    internal async ValueTask WriteBackForCallAsync(FarStructure structure, CancellationToken cancellationToken, long[]? objects = null)
     {
         if (!BeginStructureOperation(structure))
         {
@@ -207,7 +213,9 @@ public sealed partial class FarMemoryRuntime
 
         try
         {
-            List<nint> claimed = ClaimObjects(structure, 0, structure.Table.Count, dirtyOnly: true);
+            List<nint> claimed = objects == null
+                ? ClaimObjects(structure, 0, structure.Table.Count, dirtyOnly: true)
+                : ClaimObjects(structure, objects, 0, long.MaxValue, dirtyOnly: true);
             if (claimed.Count == 0)
             {
                 return;
@@ -251,8 +259,8 @@ public sealed partial class FarMemoryRuntime
         }
     }
 
-    /// <summary>Drops local copies of objects [<paramref name="first"/>, <paramref name="end"/>) of <paramref name="structure"/>, which a call wrote on the server.</summary>
-    internal async ValueTask InvalidateAfterCallAsync(FarStructure structure, long first, long end, CancellationToken cancellationToken)
+    /// <summary>Drops local copies of objects [<paramref name="first"/>, <paramref name="end"/>) of <paramref name="structure"/> (of <paramref name="objects"/> among them, when given), which a call wrote on the server.</summary>
+    internal async ValueTask InvalidateAfterCallAsync(FarStructure structure, long first, long end, CancellationToken cancellationToken, long[]? objects = null)
     {
         if (!BeginStructureOperation(structure))
         {
@@ -267,7 +275,9 @@ public sealed partial class FarMemoryRuntime
                 return;
             }
 
-            List<nint> claimed = ClaimObjects(structure, first, end, dirtyOnly: false);
+            List<nint> claimed = objects == null
+                ? ClaimObjects(structure, first, end, dirtyOnly: false)
+                : ClaimObjects(structure, objects, first, end, dirtyOnly: false);
             if (claimed.Count == 0)
             {
                 return;

@@ -67,6 +67,19 @@ internal sealed class CallRequest
             var access = (FarAccess)s[6];
             int perObject = BinaryPrimitives.ReadInt32LittleEndian(s[8..]);
             long length = BinaryPrimitives.ReadInt64LittleEndian(s[12..]);
+            if (Kinds[i] == FarStructureKind.HashTable)
+            {
+                if (elementType != FarElementType.Byte || access is not (FarAccess.Read or FarAccess.Write) ||
+                    FarPairLayout.Unpack(perObject, length) is not { } layout)
+                {
+                    return $"Call structure {i} has an invalid access or pair layout";
+                }
+
+                Infos[i] = new FarStructureInfo(elementType, perObject, length, access, FixedLength: true) { Pairs = layout };
+                at += CallFormat.StructureRefSize;
+                continue;
+            }
+
             if (Kinds[i] != FarStructureKind.Vector || access is not (FarAccess.Read or FarAccess.Write) ||
                 ElementSize(elementType) == 0 || perObject <= 0 || length < 0 ||
                 (long)perObject * ElementSize(elementType) > CallFormat.MaxObjectBytes)

@@ -72,7 +72,7 @@ public sealed class FarCallContext
     public FarVectorReader<T> Read<T>(int index)
         where T : unmanaged
     {
-        FarStructureInfo info = Structure(index);
+        FarStructureInfo info = Vector(index);
         CheckType<T>(index, info.ElementType);
         if (_views[index] is FarVectorReader<T> cached)
         {
@@ -88,7 +88,7 @@ public sealed class FarCallContext
     public FarVectorWriter<T> Write<T>(int index)
         where T : unmanaged
     {
-        FarStructureInfo info = Structure(index);
+        FarStructureInfo info = Vector(index);
         CheckType<T>(index, info.ElementType);
         if (info.Access != FarAccess.Write)
         {
@@ -104,6 +104,43 @@ public sealed class FarCallContext
         }
 
         var created = new FarVectorWriter<T>(_structures[index], _request.StructureIds[index], index, info, this);
+        Writers.Add(created);
+        return created;
+    }
+
+    /// <summary>Structure argument <paramref name="index"/> as a hash table's pairs, read in place.</summary>
+    public FarPairReader ReadPairs(int index)
+    {
+        FarPairLayout layout = PairsOf(index);
+        if (_views[index] is FarPairReader cached)
+        {
+            return cached;
+        }
+
+        var reader = new FarPairReader(_structures[index], layout, this);
+        _views[index] ??= reader;
+        return reader;
+    }
+
+    /// <summary>Structure argument <paramref name="index"/> as a hash table's pairs the call writes (it must be declared <see cref="FarAccess.Write"/>).</summary>
+    public FarPairWriter WritePairs(int index)
+    {
+        FarPairLayout layout = PairsOf(index);
+        FarStructureInfo info = _request.Infos[index];
+        if (info.Access != FarAccess.Write)
+        {
+            throw new FarOperationArgumentException($"Structure argument {index} is passed for reading only.");
+        }
+
+        foreach (IStagedWriter writer in Writers)
+        {
+            if (writer is FarPairWriter w && w.Index == index)
+            {
+                return w;
+            }
+        }
+
+        var created = new FarPairWriter(_structures[index], _request.StructureIds[index], index, info.Length, layout, this);
         Writers.Add(created);
         return created;
     }
@@ -191,6 +228,20 @@ public sealed class FarCallContext
 
         return _request.Argument(index);
     }
+
+    private FarStructureInfo Vector(int index)
+    {
+        FarStructureInfo info = Structure(index);
+        if (info.Pairs != null)
+        {
+            throw new FarOperationArgumentException($"Structure argument {index} is a hash table, not a vector.");
+        }
+
+        return info;
+    }
+
+    private FarPairLayout PairsOf(int index) =>
+        Structure(index).Pairs ?? throw new FarOperationArgumentException($"Structure argument {index} is a vector, not a hash table.");
 
     private void CheckStructure(int index)
     {

@@ -44,7 +44,7 @@ namespace FarMemory.Collections;
 /// again, so it never reads a freed array. All operations are linearizable; <see cref="Count"/> is
 /// exact whenever no write is in flight. <see cref="Dispose"/> must not race with other calls.</para>
 /// </remarks>
-public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
+public sealed unsafe partial class RemHashTable<TKey, TValue> : IDisposable
     where TKey : unmanaged, IEquatable<TKey>
     where TValue : unmanaged
 {
@@ -347,13 +347,7 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
                 return false;
             }
 
-            if ((stripe.Used + 1) * 4 > stripe.Capacity * 3)
-            {
-                // Doubling when mostly live, a same-size rehash when mostly tombstones.
-                ulong* fresh = stripe.Rehash(Runtime, stripe.Live * 2 >= stripe.Capacity ? stripe.Capacity * 2 : stripe.Capacity);
-                Stripe.Retire(Runtime, stripe.Publish(fresh));
-            }
-
+            EnsureRoomForOne(stripe);
             long word = TakeWord(in scope);
             try
             {
@@ -367,30 +361,46 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
                 throw;
             }
 
-            int mask = stripe.Capacity - 1;
-            int position = (int)(tag & (uint)mask);
-            while (stripe.Buckets[position] > Tombstone)
-            {
-                position = (position + 1) & mask;
-            }
-
-            if (stripe.Buckets[position] == Empty)
-            {
-                stripe.Used++;
-            }
-
-            // Release: the pair's bytes and its word's chunk are visible to whoever reads the bucket.
-            stripe.BeginWrite();
-            Volatile.Write(ref stripe.Buckets[position], ((ulong)tag << 32) | (ulong)(word + WordBias));
-            stripe.EndWrite();
-            stripe.Live++;
-            Interlocked.Increment(ref _count);
+            InsertBucket(stripe, tag, word);
             return true;
         }
         finally
         {
             Monitor.Exit(stripe);
         }
+    }
+
+    /// <summary>Makes room for one more bucket in <paramref name="stripe"/> (lock held): doubling when mostly live, a same-size rehash when mostly tombstones.</summary>
+    private void EnsureRoomForOne(Stripe stripe)
+    {
+        if ((stripe.Used + 1) * 4 > stripe.Capacity * 3)
+        {
+            ulong* fresh = stripe.Rehash(Runtime, stripe.Live * 2 >= stripe.Capacity ? stripe.Capacity * 2 : stripe.Capacity);
+            Stripe.Retire(Runtime, stripe.Publish(fresh));
+        }
+    }
+
+    /// <summary>Publishes a bucket for the pair in <paramref name="word"/> (lock held, room made, the pair's bytes in place).</summary>
+    private void InsertBucket(Stripe stripe, uint tag, long word)
+    {
+        int mask = stripe.Capacity - 1;
+        int position = (int)(tag & (uint)mask);
+        while (stripe.Buckets[position] > Tombstone)
+        {
+            position = (position + 1) & mask;
+        }
+
+        if (stripe.Buckets[position] == Empty)
+        {
+            stripe.Used++;
+        }
+
+        // Release: the pair's bytes and its word's chunk are visible to whoever reads the bucket.
+        stripe.BeginWrite();
+        Volatile.Write(ref stripe.Buckets[position], ((ulong)tag << 32) | (ulong)(word + WordBias));
+        stripe.EndWrite();
+        stripe.Live++;
+        Interlocked.Increment(ref _count);
     }
 
     /// <summary>Removes <paramref name="key"/>; returns whether it was there.</summary>
@@ -504,13 +514,28 @@ public sealed unsafe class RemHashTable<TKey, TValue> : IDisposable
         }
     }
 
-    /// <summary>A removed pair's word: its object becomes garbage, and the word waits for reuse.</summary>
+    /// <summary>
+    /// A removed pair's word: its object becomes garbage, and the word waits for reuse; a word an
+    /// offloaded put in flight names waits until that call is over (see <see cref="UnpinAfterCall"/>).
+    /// </summary>
     private void ReturnWord(long word, scoped in DerefScope scope)
     {
-        _store.Discard(word);
         FarMemoryRuntime.EnterLockParked(_wordsGate, in scope);
-        _freeWords.Push(word);
-        Monitor.Exit(_wordsGate);
+        try
+        {
+            if (_callPins.Count != 0 && _callPins.ContainsKey(word))
+            {
+                _freeAfterCall.Add(word);
+                return;
+            }
+
+            _store.Discard(word);
+            _freeWords.Push(word);
+        }
+        finally
+        {
+            Monitor.Exit(_wordsGate);
+        }
     }
 
     private void ThrowIfDisposed() => _store.ThrowIfDisposed();

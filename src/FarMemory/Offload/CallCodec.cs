@@ -20,7 +20,7 @@ internal static class CallCodec
         BinaryPrimitives.WriteUInt32LittleEndian(span[2..], ms);
         span[6] = (byte)structures.Length;
         int at = CallFormat.HeaderSize;
-        foreach (FarStructureArgument s in structures)
+        foreach (ref readonly FarStructureArgument s in structures)
         {
             BinaryPrimitives.WriteInt32LittleEndian(span[at..], s.Structure.Id);
             span[at + 4] = (byte)s.Kind;

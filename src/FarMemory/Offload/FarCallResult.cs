@@ -30,6 +30,11 @@ public sealed class FarCallResult
 
     public double ReadDouble() => BinaryPrimitives.ReadDoubleLittleEndian(Take(sizeof(double)));
 
+    /// <summary>Reads one value of <typeparamref name="T"/> (little-endian, as the server wrote it).</summary>
+    public T Read<T>()
+        where T : unmanaged =>
+        MemoryMarshal.Read<T>(Take(System.Runtime.CompilerServices.Unsafe.SizeOf<T>()));
+
     public string ReadString()
     {
         int length = ReadInt32();

@@ -3,7 +3,7 @@ using FarMemory.Collections;
 
 namespace FarMemory.Offload;
 
-/// <summary>Adds <c>.Offload</c> to numeric vectors and arrays: the built-in operations the far-memory server runs next to their data.</summary>
+/// <summary>Adds <c>.Offload</c> to numeric vectors and arrays and to hash tables: the built-in operations the far-memory server runs next to their data.</summary>
 public static class FarOffloadExtensions
 {
     extension<T>(RemVector<T> vector)
@@ -18,5 +18,13 @@ public static class FarOffloadExtensions
     {
         /// <summary>Sum, filter, histogram, gather, group-by and more, run on the far-memory server (see <see cref="FarVectorOffload{T}"/>).</summary>
         public FarVectorOffload<T> Offload => new(array);
+    }
+
+    extension<TKey, TValue>(RemHashTable<TKey, TValue> table)
+        where TKey : unmanaged, IEquatable<TKey>
+        where TValue : unmanaged
+    {
+        /// <summary>Get and put (single and batched) run on the far-memory server, moving values instead of pairs (see <see cref="FarHashTableOffload{TKey, TValue}"/>).</summary>
+        public FarHashTableOffload<TKey, TValue> Offload => new(table);
     }
 }

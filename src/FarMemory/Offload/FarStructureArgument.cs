@@ -11,7 +11,14 @@ public readonly struct FarStructureArgument
     private readonly Action<long>? _setLength;
 
     private FarStructureArgument(FarStructure structure, FarElementType elementType, int elementsPerObject, long length, FarAccess access, bool fixedLength, Action<long>? setLength)
+        : this(FarStructureKind.Vector, structure, elementType, elementsPerObject, length, access, fixedLength, setLength, null)
     {
+    }
+
+    private FarStructureArgument(FarStructureKind kind, FarStructure structure, FarElementType elementType, int elementsPerObject, long length, FarAccess access, bool fixedLength, Action<long>? setLength, long[]? objects)
+    {
+        Kind = kind;
+        Objects = objects;
         Structure = structure;
         ElementType = elementType;
         ElementsPerObject = elementsPerObject;
@@ -21,7 +28,7 @@ public readonly struct FarStructureArgument
         _setLength = setLength;
     }
 
-    public FarStructureKind Kind => FarStructureKind.Vector;
+    public FarStructureKind Kind { get; }
 
     public FarElementType ElementType { get; }
 
@@ -35,6 +42,13 @@ public readonly struct FarStructureArgument
     internal FarStructure Structure { get; }
 
     internal bool FixedLength { get; }
+
+    /// <summary>
+    /// The only objects the call reads or writes, when the caller knows them (a hash table's
+    /// candidate pairs): the consistency step then writes back and drops just these instead of
+    /// scanning the structure. Null: any object of the structure.
+    /// </summary>
+    internal long[]? Objects { get; }
 
     /// <summary>A vector the call reads.</summary>
     public static FarStructureArgument Read<T>(RemVector<T> vector)
@@ -51,6 +65,33 @@ public readonly struct FarStructureArgument
     /// <summary>An array the call may write (its length is fixed).</summary>
     public static FarStructureArgument Write<T>(RemArray<T> array)
         where T : unmanaged => Of(array, FarAccess.Write);
+
+    /// <summary>A hash table whose pairs the call reads (any of them: the whole table is made consistent first).</summary>
+    public static FarStructureArgument Read<TKey, TValue>(RemHashTable<TKey, TValue> table)
+        where TKey : unmanaged, IEquatable<TKey>
+        where TValue : unmanaged => Of(table, FarAccess.Read, null);
+
+    /// <summary>A hash table whose pairs the call may write in place (its index stays on the client, so no pair is added or removed).</summary>
+    public static FarStructureArgument Write<TKey, TValue>(RemHashTable<TKey, TValue> table)
+        where TKey : unmanaged, IEquatable<TKey>
+        where TValue : unmanaged => Of(table, FarAccess.Write, null);
+
+    /// <summary>A hash table's pair store, restricted to <paramref name="objects"/> when not null.</summary>
+    internal static FarStructureArgument Of<TKey, TValue>(RemHashTable<TKey, TValue> table, FarAccess access, long[]? objects)
+        where TKey : unmanaged, IEquatable<TKey>
+        where TValue : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        FarStructure structure = table.Structure;
+        structure.ThrowIfDisposed();
+        FarPairLayout layout = RemHashTable<TKey, TValue>.Layout;
+        if (!layout.IsValid)
+        {
+            throw new FarOperationArgumentException($"Pairs of {FarStructure.DisplayName(structure.Owner)} are {layout.PairBytes} bytes: over the {FarPairLayout.MaxBytes} a call can describe.");
+        }
+
+        return new(FarStructureKind.HashTable, structure, FarElementType.Byte, layout.PairBytes, layout.Pack(), access, fixedLength: true, null, objects);
+    }
 
     internal static FarStructureArgument Of<T>(RemVector<T> vector, FarAccess access)
         where T : unmanaged

@@ -8,4 +8,10 @@ public readonly record struct FarStructureParameter(FarStructureKind Kind, FarEl
 
     /// <summary>A vector the operation writes (staged, visible only on success).</summary>
     public static FarStructureParameter WriteVector(FarElementType elementType = FarElementType.Any) => new(FarStructureKind.Vector, elementType, FarAccess.Write);
+
+    /// <summary>A hash table's pairs, read in place.</summary>
+    public static FarStructureParameter ReadHashTable() => new(FarStructureKind.HashTable, FarElementType.Any, FarAccess.Read);
+
+    /// <summary>A hash table's pairs, written (staged, visible only on success).</summary>
+    public static FarStructureParameter WriteHashTable() => new(FarStructureKind.HashTable, FarElementType.Any, FarAccess.Write);
 }

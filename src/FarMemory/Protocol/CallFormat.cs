@@ -9,6 +9,9 @@ namespace FarMemory.Protocol;
 ///                u8 structure count, per structure (StructureRefSize bytes):
 ///                  i32 structure id, u8 kind, u8 element type, u8 access, u8 flags (bit 0: fixed length),
 ///                  i32 elements per object, i64 length in elements;
+///                  for kind HashTable (2), a hash table's pair store, one pair per object: element type
+///                  Byte, i32 pair bytes, and in place of the length the FarPairLayout: u16 key bytes,
+///                  u16 value offset, u16 value bytes, u16 zero (the key is at offset 0);
 ///                u8 argument count, per argument: u8 type, then i64 | f64 | i32 length + bytes (strings UTF-8).
 /// Call answer:   u8 written count, per written structure (WrittenSize bytes):
 ///                  u8 structure index, i64 new length, i64 first object touched, i64 end object (exclusive);
@@ -16,6 +19,16 @@ namespace FarMemory.Protocol;
 /// ListOperations answer: u16 count, per operation: u16 id, i32 version, u16 name length, UTF-8 name,
 ///                u8 structure count, per structure: u8 kind, u8 element type, u8 access;
 ///                u8 argument count, per argument: u8 type.
+/// </code>
+/// <para>A hash table's index stays on the client, so its operations take the object ids to look
+/// at as arguments (<c>farmem.hash-get</c> and <c>farmem.hash-put</c>, version 1):</para>
+/// <code>
+/// hash-get args: bytes keys (n × key bytes), bytes candidates (per key: u32 count, count × u32 object id).
+///          answer: per key: i32 matching candidate (-1: none), then the value bytes if one matched.
+/// hash-put args: bytes keys, bytes values (n × value bytes), bytes candidates (as hash-get),
+///                bytes spares (n × u32 object id for a new pair, 0xFFFFFFFF: none).
+///          answer: per key: i32 matching candidate whose value it overwrote, -1: it wrote a new
+///                pair at the key's spare, -2: neither (no match and no spare).
 /// </code>
 /// </remarks>
 public static class CallFormat

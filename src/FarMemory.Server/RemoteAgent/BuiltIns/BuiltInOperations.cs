@@ -15,5 +15,7 @@ internal static class BuiltInOperations
         static () => new ScatterOperation(),
         static () => new AssignOperation(),
         static () => new SortedGroupByOperation(),
+        static () => new HashGetOperation(),
+        static () => new HashPutOperation(),
     ];
 }
