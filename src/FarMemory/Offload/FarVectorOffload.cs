@@ -223,14 +223,18 @@ public readonly struct FarVectorOffload<T>
     }
 
     /// <summary>
-    /// A built-in's work grows with its range, so its deadline does too: the server's default
-    /// (100 ms) plus a generous allowance per element (tens of times the steady cost measured on a
-    /// slow core: a server busy taking in a bulk load ran a sum 10x slower than steady), so a
-    /// whole-column aggregate does not time out while a runaway still stops; the server clamps it
-    /// to its <c>--max-call-deadline</c>.
+    /// A built-in's work grows with its range, so its deadline does too. Where the allowance (a
+    /// generous cost per element: tens of times the steady cost measured on a slow core, since a
+    /// server busy taking in a bulk load ran a sum 10x slower than steady) stays under 100 ms the
+    /// call takes the server's own default (<c>--call-deadline</c>); above that it asks for 100 ms
+    /// plus the allowance, so a whole-column aggregate does not time out while a runaway still
+    /// stops. The server clamps it to its <c>--max-call-deadline</c>.
     /// </summary>
-    private static FarCallOptions DeadlineFor(long elements, double nanosPerElement) =>
-        new() { Deadline = TimeSpan.FromMilliseconds(100 + (Math.Max(0, elements) * nanosPerElement / 1e6)) };
+    private static FarCallOptions? DeadlineFor(long elements, double nanosPerElement)
+    {
+        double allowance = Math.Max(0, elements) * nanosPerElement / 1e6;
+        return allowance < 100 ? null : new FarCallOptions { Deadline = TimeSpan.FromMilliseconds(100 + allowance) };
+    }
 
     private const double ScanNanos = 100;
     private const double CopyNanos = 200;
@@ -253,7 +257,7 @@ public readonly struct FarVectorOffload<T>
 
     private FarArguments RangeArguments(long start, long? end) => new FarArguments().Add(start).Add(end ?? Length);
 
-    private async Task<RemVector<TOut>> IntoNewVectorAsync<TOut>(string operation, FarArguments args, FarStructureArgument[] more, FarCallOptions deadline, CancellationToken cancellationToken)
+    private async Task<RemVector<TOut>> IntoNewVectorAsync<TOut>(string operation, FarArguments args, FarStructureArgument[] more, FarCallOptions? deadline, CancellationToken cancellationToken)
         where TOut : unmanaged
     {
         RemVector<TOut> output = Runtime.CreateVector<TOut>();
