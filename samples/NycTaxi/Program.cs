@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using FarMemory;
 using FarMemory.Backends;
-using FarMemory.Diagnostics;
 using FarMemory.DataFrames;
+using FarMemory.Diagnostics;
 using FarMemory.Server;
 using Spectre.Console;
 
