@@ -74,7 +74,7 @@ public static class Program
         const int SegmentSize = 1 << 20;
         long budget = Math.Max(8L * SegmentSize, (long)(dataBytes * options.LocalRatio));
 
-        await using FarMemoryServer? server = options.Server == null ? await FarMemoryServer.StartAsync(new FarMemoryServerOptions { Port = 0 }) : null;
+        await using FarMemoryServer? server = options.Server == null ? await FarMemoryServer.StartAsync(new FarMemoryServerOptions { Port = 0, CallDeadline = TimeSpan.FromSeconds(10), MaxCallDeadline = TimeSpan.FromSeconds(30) }) : null;
         IPEndPoint endPoint = server?.EndPoint ?? IPEndPoint.Parse(options.Server!);
         TcpFarMemoryBackend backend = await TcpFarMemoryBackend.ConnectAsync(endPoint);
         using var runtime = new FarMemoryRuntime(new FarMemoryOptions { LocalBudgetBytes = budget, SegmentSize = SegmentSize, Backend = backend });

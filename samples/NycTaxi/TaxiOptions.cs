@@ -6,7 +6,7 @@ namespace NycTaxi;
 /// <summary>The sample's command line.</summary>
 public sealed class TaxiOptions
 {
-    public long Rows { get; private set; } = 400_000;
+    public long Rows { get; private set; } = 1_000_000;
 
     public string? Generate { get; private set; }
 

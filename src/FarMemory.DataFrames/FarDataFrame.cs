@@ -134,11 +134,18 @@ public sealed partial class FarDataFrame : IDisposable
         // The mask is usually fresh (local); what decides is whether the columns to gather are far.
         if (maskData.NullCount == 0 && maskData.Values.Vector != null && ShouldOffloadFrame())
         {
-            using RemVector<long> indices = maskData.Values.Vector.Offload.WhereIndices(FarPredicate.NotEqualTo(0L));
-            FarDataFrame? far = TryGatherFar(indices);
-            if (far != null)
+            try
             {
-                return far;
+                using RemVector<long> indices = maskData.Values.Vector.Offload.WhereIndices(FarPredicate.NotEqualTo(0L));
+                FarDataFrame? far = TryGatherFar(indices);
+                if (far != null)
+                {
+                    return far;
+                }
+            }
+            catch (FarOperationException)
+            {
+                // Past the agent's deadline or limits: filtered here instead.
             }
         }
 
