@@ -100,6 +100,13 @@ public sealed class FarColumn<T> : FarColumn
     /// <summary>0 (Sunday) to 6 (Saturday), as <see cref="System.DayOfWeek"/>.</summary>
     public FarColumn<int> DayOfWeek() => Part(DatePart.DayOfWeek);
 
+    /// <summary>For bool columns: rows that are true (on the remote agent when the column is mostly far).</summary>
+    public long CountTrue()
+    {
+        RequireKind(ColumnKind.Boolean, nameof(CountTrue));
+        return Aggregates.Histogram((ColumnData<byte>)Data, 0.5, 1.5, 1)[0];
+    }
+
     /// <summary>Rows with a value.</summary>
     public long Count() => Length - NullCount;
 

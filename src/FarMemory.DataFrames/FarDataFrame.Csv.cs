@@ -90,14 +90,14 @@ public sealed partial class FarDataFrame
 
             foreach ((long line, string[] cells) in sample)
             {
-                if (CheckForced(columns, cells, name, line, options, ref skipped))
+                int bad = AddRow(columns, cells);
+                if (bad < 0)
                 {
-                    for (int c = 0; c < columns.Length; c++)
-                    {
-                        columns[c].Add(cells[c]);
-                    }
-
                     rows++;
+                }
+                else
+                {
+                    Malformed(name, line, bad + 1, $"'{cells[bad]}' is not a {ColumnKinds.TypeOf(columns[bad].Kind).Name}", options, ref skipped);
                 }
             }
 
@@ -110,14 +110,25 @@ public sealed partial class FarDataFrame
                     continue;
                 }
 
-                if (!CheckForced(columns, row, name, options, ref skipped))
-                {
-                    continue;
-                }
-
+                int bad = -1;
                 for (int c = 0; c < columns.Length; c++)
                 {
-                    columns[c].Add(row[c].Span);
+                    if (!columns[c].Add(row[c].Span))
+                    {
+                        bad = c;
+                        for (int back = 0; back < c; back++)
+                        {
+                            columns[back].Unappend();
+                        }
+
+                        break;
+                    }
+                }
+
+                if (bad >= 0)
+                {
+                    Malformed(name, row.LineNumberFrom, bad + 1, $"'{row[bad].ToString()}' is not a {ColumnKinds.TypeOf(columns[bad].Kind).Name}", options, ref skipped);
+                    continue;
                 }
 
                 if (++rows % ProgressRows == 0)
@@ -222,32 +233,23 @@ public sealed partial class FarDataFrame
         return kind ?? ColumnKind.String;
     }
 
-    private static bool CheckForced(CsvColumn[] columns, string[] cells, string file, long line, FarCsvOptions options, ref long skipped)
+    /// <summary>Adds one row's cells; the index of the first cell that does not parse as its forced type (the row then adds nothing), or -1.</summary>
+    private static int AddRow(CsvColumn[] columns, string[] cells)
     {
         for (int c = 0; c < columns.Length; c++)
         {
-            if (columns[c].Forced && !columns[c].Accepts(cells[c]))
+            if (!columns[c].Add(cells[c]))
             {
-                Malformed(file, line, c + 1, $"'{cells[c]}' is not a {ColumnKinds.TypeOf(columns[c].Kind).Name}", options, ref skipped);
-                return false;
+                for (int back = 0; back < c; back++)
+                {
+                    columns[back].Unappend();
+                }
+
+                return c;
             }
         }
 
-        return true;
-    }
-
-    private static bool CheckForced(CsvColumn[] columns, SepReader.Row row, string file, FarCsvOptions options, ref long skipped)
-    {
-        for (int c = 0; c < columns.Length; c++)
-        {
-            if (columns[c].Forced && !columns[c].Accepts(row[c].Span))
-            {
-                Malformed(file, row.LineNumberFrom, c + 1, $"'{row[c].ToString()}' is not a {ColumnKinds.TypeOf(columns[c].Kind).Name}", options, ref skipped);
-                return false;
-            }
-        }
-
-        return true;
+        return -1;
     }
 
     private static void Malformed(string file, long line, int column, string reason, FarCsvOptions options, ref long skipped)

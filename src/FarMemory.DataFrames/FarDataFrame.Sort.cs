@@ -31,10 +31,17 @@ public sealed partial class FarDataFrame
         {
             using RemVector<long> indices = Runtime.CreateVector<long>();
             indices.AddRange(order);
-            FarDataFrame? far = TryGatherFar(indices);
-            if (far != null)
+            try
             {
-                return far;
+                FarDataFrame? far = TryGatherFar(indices);
+                if (far != null)
+                {
+                    return far;
+                }
+            }
+            catch (FarOperationException)
+            {
+                // Past the agent's deadline or limits: gathered here instead.
             }
         }
 

@@ -22,6 +22,7 @@ public sealed partial class FarDataFrame : IDisposable
     private readonly List<FarColumn> _columns = [];
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
     private bool _disposed;
+    private bool _isView;
 
     internal FarDataFrame(FrameContext context)
     {
@@ -107,23 +108,44 @@ public sealed partial class FarDataFrame : IDisposable
 
     /// <summary>The rows where <paramref name="mask"/> is true (a null is false), as a new frame.</summary>
     /// <remarks>Offloaded: the agent finds the rows' indices and gathers every column, so no column crosses the wire.</remarks>
-    public FarDataFrame Filter(FarColumn<bool> mask)
+    public FarDataFrame Filter(FarColumn<bool> mask) => Filter(mask, []);
+
+    /// <summary>
+    /// The rows where <paramref name="mask"/> is true, of the named <paramref name="columns"/> only
+    /// (all of them when none are named): a selection that gathers only what it needs.
+    /// </summary>
+    public FarDataFrame Filter(FarColumn<bool> mask, params string[] columns)
     {
         ArgumentNullException.ThrowIfNull(mask);
+        ArgumentNullException.ThrowIfNull(columns);
         ThrowIfDisposed();
+        if (columns.Length > 0)
+        {
+            using FarDataFrame view = View(columns);
+            return view.Filter(mask);
+        }
+
         if (mask.Length != RowCount)
         {
             throw new ArgumentException($"The mask has {mask.Length} rows; the frame has {RowCount}.", nameof(mask));
         }
 
         var maskData = (ColumnData<byte>)mask.Data;
-        if (maskData.NullCount == 0 && maskData.Values.Vector != null && Context.ShouldOffload(maskData.Values))
+        // The mask is usually fresh (local); what decides is whether the columns to gather are far.
+        if (maskData.NullCount == 0 && maskData.Values.Vector != null && ShouldOffloadFrame())
         {
-            using RemVector<long> indices = maskData.Values.Vector.Offload.WhereIndices(FarPredicate.NotEqualTo(0L));
-            FarDataFrame? far = TryGatherFar(indices);
-            if (far != null)
+            try
             {
-                return far;
+                using RemVector<long> indices = maskData.Values.Vector.Offload.WhereIndices(FarPredicate.NotEqualTo(0L));
+                FarDataFrame? far = TryGatherFar(indices);
+                if (far != null)
+                {
+                    return far;
+                }
+            }
+            catch (FarOperationException)
+            {
+                // Past the agent's deadline or limits: filtered here instead.
             }
         }
 
@@ -319,9 +341,12 @@ public sealed partial class FarDataFrame : IDisposable
         }
 
         _disposed = true;
-        foreach (FarColumn c in _columns)
+        if (!_isView)
         {
-            c.Release();
+            foreach (FarColumn c in _columns)
+            {
+                c.Release();
+            }
         }
 
         _columns.Clear();
@@ -387,6 +412,23 @@ public sealed partial class FarDataFrame : IDisposable
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>
+    /// A frame of some of this frame's columns that owns none of them (its Dispose frees nothing):
+    /// for operators that should touch only those columns.
+    /// </summary>
+    private FarDataFrame View(string[] columns)
+    {
+        var view = new FarDataFrame(Context) { _isView = true };
+        foreach (string name in columns)
+        {
+            FarColumn c = ColumnByName(name);
+            view._index.Add(name, view._columns.Count);
+            view._columns.Add(c);
+        }
+
+        return view;
+    }
 
     /// <summary>A new frame of each column mapped through <paramref name="map"/>; everything built so far is freed if one fails.</summary>
     private FarDataFrame Derive(Func<ColumnData, ColumnData> map)

@@ -8,11 +8,12 @@ public sealed class FarDataFrameOptions
     /// <summary>Where columns live (far memory unless a baseline is wanted).</summary>
     public ColumnStorageKind Storage { get; set; } = ColumnStorageKind.Far;
 
-    /// <summary>The shared frame pool for <see cref="ColumnStorageKind.Paged"/> storage (its budget is the paged baseline's).</summary>
-    public FramePool? PagedFrames { get; set; }
-
-    /// <summary>Paging options for <see cref="ColumnStorageKind.Paged"/> storage (policy, backend; the backend is not owned).</summary>
-    public PagingOptions? Paging { get; set; }
+    /// <summary>
+    /// The region <see cref="ColumnStorageKind.Paged"/> columns are carved from: one region for
+    /// all the frames' columns, so they page against one frame pool and policy (size it for them
+    /// all; it costs its page table until touched).
+    /// </summary>
+    public PagedMemory? PagedRegion { get; set; }
 
     /// <summary>Offload policy of frames made with these options; null means the runtime's (<c>runtime.DataFrameOffloadPolicy</c>).</summary>
     public OffloadPolicy? Offload { get; set; }

@@ -15,8 +15,15 @@ internal static class Aggregates
     {
         if (a.NullCount == 0 && a.Values.Vector != null && OffloadableNumber<TStore>() && a.Context.ShouldOffload(a.Values))
         {
-            FarSummary s = a.Values.Vector.Offload.Summarize();
-            return new ColumnSummary(s.Count, s.Sum, s.IntegerSum, s.Min, s.Max, s.IntegerMin, s.IntegerMax);
+            try
+            {
+                FarSummary s = a.Values.Vector.Offload.Summarize();
+                return new ColumnSummary(s.Count, s.Sum, s.IntegerSum, s.Min, s.Max, s.IntegerMin, s.IntegerMax);
+            }
+            catch (FarOperationException)
+            {
+                // Past the agent's deadline or limits: computed here instead.
+            }
         }
 
         long count = 0;
@@ -71,7 +78,14 @@ internal static class Aggregates
     {
         if (a.NullCount == 0 && a.Values.Vector != null && OffloadableNumber<TStore>() && a.Context.ShouldOffload(a.Values))
         {
-            return a.Values.Vector.Offload.Unique();
+            try
+            {
+                return a.Values.Vector.Offload.Unique();
+            }
+            catch (FarOperationException)
+            {
+                // Past the agent's deadline or limits: computed here instead.
+            }
         }
 
         var set = new HashSet<TStore>();
@@ -105,7 +119,14 @@ internal static class Aggregates
         bool nullsAreNaN = typeof(TStore) == typeof(double);
         if ((a.NullCount == 0 || nullsAreNaN) && a.Values.Vector != null && OffloadableNumber<TStore>() && a.Context.ShouldOffload(a.Values))
         {
-            return a.Values.Vector.Offload.Histogram(lower, upper, bins);
+            try
+            {
+                return a.Values.Vector.Offload.Histogram(lower, upper, bins);
+            }
+            catch (FarOperationException)
+            {
+                // Past the agent's deadline or limits: computed here instead.
+            }
         }
 
         var counts = new long[bins];

@@ -7,5 +7,8 @@ internal abstract class ColumnBuilder : IDisposable
 
     public abstract ColumnData Build();
 
+    /// <summary>Takes back the last value appended.</summary>
+    public abstract void Unappend();
+
     public abstract void Dispose();
 }

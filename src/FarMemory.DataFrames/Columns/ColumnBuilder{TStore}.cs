@@ -40,25 +40,46 @@ internal sealed class ColumnBuilder<TStore> : ColumnBuilder
 
     public StringDictionary? Strings => _strings;
 
+    // A full buffer is stored at the next append, not at once, so the last value appended is
+    // always still in the buffer and a loader can take it back (see Unappend).
     public void Append(TStore value)
     {
-        _buffer[_buffered] = value;
-        _valid[_buffered] = 1;
-        if (++_buffered == _buffer.Length)
+        if (_buffered == _buffer.Length)
         {
             Flush();
         }
+
+        _buffer[_buffered] = value;
+        _valid[_buffered] = 1;
+        _buffered++;
     }
 
     public void AppendNull()
     {
+        if (_buffered == _buffer.Length)
+        {
+            Flush();
+        }
+
         _buffer[_buffered] = NullValue;
         _valid[_buffered] = 0;
         _bufferHasNull = true;
         _nulls++;
-        if (++_buffered == _buffer.Length)
+        _buffered++;
+    }
+
+    /// <summary>Takes back the last value appended (a loader rejecting the rest of its row).</summary>
+    public override void Unappend()
+    {
+        if (_buffered == 0)
         {
-            Flush();
+            throw new InvalidOperationException("Internal: nothing to take back.");
+        }
+
+        _buffered--;
+        if (_valid[_buffered] == 0)
+        {
+            _nulls--;
         }
     }
 

@@ -1,5 +1,4 @@
 using FarMemory.DataFrames.Storage;
-using FarMemory.Paging;
 
 namespace FarMemory.DataFrames.Columns;
 
@@ -18,9 +17,9 @@ internal sealed class FrameContext
             throw new ArgumentOutOfRangeException(nameof(options), options.ChunkRows, "ChunkRows must be at least 64.");
         }
 
-        if (options.Storage == ColumnStorageKind.Paged && options.PagedFrames == null)
+        if (options.Storage == ColumnStorageKind.Paged && options.PagedRegion == null)
         {
-            throw new ArgumentException("Paged storage needs FarDataFrameOptions.PagedFrames (the shared frame pool).", nameof(options));
+            throw new ArgumentException("Paged storage needs FarDataFrameOptions.PagedRegion (the shared paged region).", nameof(options));
         }
 
         Runtime = runtime;
@@ -43,7 +42,7 @@ internal sealed class FrameContext
         where T : unmanaged => Options.Storage switch
         {
             ColumnStorageKind.Local => new LocalArrayStorage<T>(),
-            ColumnStorageKind.Paged => new PagedArrayStorage<T>(Options.PagedFrames!, PagingOptionsForColumns()),
+            ColumnStorageKind.Paged => new PagedArrayStorage<T>(Options.PagedRegion!),
             _ => new FarVectorStorage<T>(Runtime),
         };
 
@@ -88,21 +87,5 @@ internal sealed class FrameContext
         }
 
         return settings.SupportsOffload == 1;
-    }
-
-    private PagingOptions PagingOptionsForColumns()
-    {
-        PagingOptions source = Options.Paging ?? new PagingOptions();
-        return new PagingOptions
-        {
-            PageSize = Options.PagedFrames!.PageSize,
-            BudgetBytes = Options.PagedFrames.BudgetBytes,
-            Backend = source.Backend,
-            OwnsBackend = false,
-            Policy = source.Policy,
-            PolicyFactory = source.PolicyFactory,
-            ReadAroundPages = source.ReadAroundPages,
-            PageoutDaemon = source.PageoutDaemon,
-        };
     }
 }

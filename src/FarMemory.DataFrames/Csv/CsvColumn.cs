@@ -35,19 +35,29 @@ internal sealed class CsvColumn : IDisposable
         _ => true,
     };
 
-    public void Add(ReadOnlySpan<char> cell)
+    /// <summary>Appends a cell; false (and nothing appended) when it does not parse as the forced type.</summary>
+    public bool Add(ReadOnlySpan<char> cell)
     {
         if (cell.IsEmpty)
         {
             AppendNull();
-            return;
+            return true;
         }
 
         while (!TryAppend(cell))
         {
+            if (Forced)
+            {
+                return false;
+            }
+
             Widen(CellParser.Join(Kind, CellParser.Classify(cell)));
         }
+
+        return true;
     }
+
+    public void Unappend() => _builder.Unappend();
 
     public ColumnData Build() => _builder.Build();
 

@@ -1,31 +1,29 @@
+using System.Runtime.InteropServices;
 using FarMemory.Collections;
 using FarMemory.Paging;
 
 namespace FarMemory.DataFrames.Storage;
 
 /// <summary>
-/// A column in page-granular far memory (the paging baseline): fixed-size
-/// <see cref="PagedArray{T}"/> segments whose frames all come from one shared
-/// <see cref="FramePool"/>, so every column of every frame shares one byte budget, as pages of one
-/// process do.
+/// A column in page-granular far memory (the paging baseline): fixed-size segments of one shared
+/// <see cref="PagedMemory"/> region (see <see cref="PagedHeap"/>), read and written through its
+/// page faults, read-around and replacement policy.
 /// </summary>
 internal sealed class PagedArrayStorage<T> : IColumnStorage<T>
     where T : unmanaged
 {
-    private const int SegmentShift = 20;
+    private const int SegmentShift = 16;
     private const long SegmentLength = 1L << SegmentShift;
     private const long SegmentMask = SegmentLength - 1;
 
-    private readonly FramePool _pool;
-    private readonly PagingOptions _options;
-    private readonly List<PagedArray<T>> _segments = [];
+    private static readonly long s_segmentBytes = SegmentLength * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+    private static readonly int s_size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+
+    private readonly PagedHeap _heap;
+    private readonly List<long> _segments = [];
     private long _count;
 
-    public PagedArrayStorage(FramePool pool, PagingOptions options)
-    {
-        _pool = pool;
-        _options = options;
-    }
+    public PagedArrayStorage(PagedMemory region) => _heap = PagedHeap.Of(region);
 
     public long Count => _count;
 
@@ -38,11 +36,11 @@ internal sealed class PagedArrayStorage<T> : IColumnStorage<T>
             long offset = _count & SegmentMask;
             if (offset == 0 && _count >> SegmentShift == _segments.Count)
             {
-                _segments.Add(new PagedArray<T>(SegmentLength, _pool, _options));
+                _segments.Add(_heap.Allocate(s_segmentBytes));
             }
 
             int n = (int)Math.Min(values.Length, SegmentLength - offset);
-            _segments[(int)(_count >> SegmentShift)].CopyFrom(values[..n], offset);
+            _heap.Region.Write(Address(_count), MemoryMarshal.AsBytes(values[..n]));
             values = values[n..];
             _count += n;
         }
@@ -53,9 +51,8 @@ internal sealed class PagedArrayStorage<T> : IColumnStorage<T>
         CheckRange(start, destination.Length);
         while (!destination.IsEmpty)
         {
-            long offset = start & SegmentMask;
-            int n = (int)Math.Min(destination.Length, SegmentLength - offset);
-            _segments[(int)(start >> SegmentShift)].CopyTo(offset, destination[..n]);
+            int n = (int)Math.Min(destination.Length, SegmentLength - (start & SegmentMask));
+            _heap.Region.Read(Address(start), MemoryMarshal.AsBytes(destination[..n]));
             destination = destination[n..];
             start += n;
         }
@@ -66,9 +63,8 @@ internal sealed class PagedArrayStorage<T> : IColumnStorage<T>
         CheckRange(start, values.Length);
         while (!values.IsEmpty)
         {
-            long offset = start & SegmentMask;
-            int n = (int)Math.Min(values.Length, SegmentLength - offset);
-            _segments[(int)(start >> SegmentShift)].CopyFrom(values[..n], offset);
+            int n = (int)Math.Min(values.Length, SegmentLength - (start & SegmentMask));
+            _heap.Region.Write(Address(start), MemoryMarshal.AsBytes(values[..n]));
             values = values[n..];
             start += n;
         }
@@ -84,7 +80,7 @@ internal sealed class PagedArrayStorage<T> : IColumnStorage<T>
                 throw new ArgumentOutOfRangeException(nameof(indices), index, $"Index must be in [0, {_count}).");
             }
 
-            destination[i] = _segments[(int)(index >> SegmentShift)].Read(index & SegmentMask);
+            destination[i] = _heap.Region.Read<T>(Address(index));
         }
     }
 
@@ -92,14 +88,16 @@ internal sealed class PagedArrayStorage<T> : IColumnStorage<T>
 
     public void Dispose()
     {
-        foreach (PagedArray<T> segment in _segments)
+        foreach (long segment in _segments)
         {
-            segment.Dispose();
+            _heap.Free(segment, s_segmentBytes);
         }
 
         _segments.Clear();
         _count = 0;
     }
+
+    private long Address(long index) => _segments[(int)(index >> SegmentShift)] + ((index & SegmentMask) * s_size);
 
     private void CheckRange(long start, int length)
     {
