@@ -42,19 +42,8 @@ public sealed unsafe partial class RemHashTable<TKey, TValue>
         SpinWait spin = default;
         while (true)
         {
-            int version = Volatile.Read(ref stripe.Version);
-            if ((version & 1) != 0)
-            {
-                spin.SpinOnce(sleep1Threshold: -1);
-                continue;
-            }
-
             // Safe to read: the scope is active and does not park here, so no resize frees the buckets meanwhile.
-            ulong* buckets = stripe.ReadBuckets(out int mask);
-            if (buckets == null)
-            {
-                ThrowIfDisposed();
-            }
+            ulong* buckets = ReadStableBuckets(stripe, ref spin, out int version, out int mask);
 
             count = 0;
             bool local = false;

@@ -179,6 +179,32 @@ public sealed unsafe partial class RemHashTable<TKey, TValue> : IDisposable
         return TryGetSlow(key, out value, in scope);
     }
 
+    /// <summary>
+    /// A lock-free reader's start: waits out a writer (odd version), then returns the stripe's
+    /// buckets with the version they were read under, which the caller re-checks after its reads.
+    /// </summary>
+    private ulong* ReadStableBuckets(Stripe stripe, ref SpinWait spin, out int version, out int mask)
+    {
+        while (true)
+        {
+            version = Volatile.Read(ref stripe.Version);
+            if ((version & 1) == 0)
+            {
+                break;
+            }
+
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+
+        ulong* buckets = stripe.ReadBuckets(out mask);
+        if (buckets == null)
+        {
+            ThrowIfDisposed();
+        }
+
+        return buckets;
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool TryGetSlow(TKey key, out TValue value, scoped in DerefScope scope)
     {
@@ -188,19 +214,7 @@ public sealed unsafe partial class RemHashTable<TKey, TValue> : IDisposable
         SpinWait spin = default;
         while (true)
         {
-            int version = Volatile.Read(ref stripe.Version);
-            if ((version & 1) != 0)
-            {
-                spin.SpinOnce(sleep1Threshold: -1);
-                continue;
-            }
-
-            ulong* buckets = stripe.ReadBuckets(out int mask);
-            if (buckets == null)
-            {
-                ThrowIfDisposed();
-            }
-
+            ulong* buckets = ReadStableBuckets(stripe, ref spin, out int version, out int mask);
             int position = (int)(tag & (uint)mask);
             bool found = false;
             bool stale = false;
