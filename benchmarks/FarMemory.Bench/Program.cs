@@ -3,11 +3,17 @@ using FarMemory.Bench.Reporting;
 using FarMemory.Bench.Workloads;
 using FarMemory.Bench.Workloads.Kv;
 using FarMemory.Bench.Workloads.Offload;
+using FarMemory.Bench.Workloads.Taxi;
 using FarMemory.Bench.Workloads.Web;
 
 if (args.Length > 0 && args[0] == "echo-server")
 {
     return await EchoServer.RunAsync();
+}
+
+if (args.Length > 0 && args[0] == TaxiSystemRun.Command)
+{
+    return await TaxiSystemRun.RunAsync(args);
 }
 
 BenchOptions options;
@@ -51,8 +57,11 @@ switch (options.Workload)
     case "offload":
         report = await OffloadWorkload.RunAsync(options);
         break;
+    case "taxi":
+        report = await TaxiWorkload.RunAsync(options);
+        break;
     default:
-        Console.Error.WriteLine($"Unknown workload '{options.Workload}'. Available: loopback, deref, scan, web, kv, evacuation, eviction, hashtable, offload.");
+        Console.Error.WriteLine($"Unknown workload '{options.Workload}'. Available: loopback, deref, scan, web, kv, evacuation, eviction, hashtable, offload, taxi.");
         Console.Error.WriteLine("Usage: dotnet run -c Release --project benchmarks/FarMemory.Bench -- <workload> [--quick] [--json PATH] [--size BYTES] [--local-ratio R[,R...]] [--server host:port]");
         return 2;
 }

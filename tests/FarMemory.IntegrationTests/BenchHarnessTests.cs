@@ -22,6 +22,7 @@ public class BenchHarnessTests
         { "evacuation", ["farmemory", "farmemory-sync"] },
         { "eviction", ["farmemory", "clock", "lru", "second-chance", "belady-min"] },
         { "offload", ["all-local", "farmemory-fetch", "farmemory-offload"] },
+        { "taxi", ["all-local", "farmemory", "farmemory-no-offload", "paged-clock", "microsoft-data-analysis"] },
     };
 
     [Fact]
@@ -98,6 +99,20 @@ public class BenchHarnessTests
                 Pattern: r.TryGetProperty("pattern", out JsonElement p) ? p.GetString() : null,
                 Task: r.TryGetProperty("task", out JsonElement t) ? t.GetString() : null));
             Assert.All(groups, g => Assert.Single(g.Select(r => r.GetProperty("checksum").GetString()).Distinct()));
+        }
+
+        if (workload == "taxi")
+        {
+            // One entry per system run in each per-system map, keyed system@ratio.
+            JsonElement extra = rootElement.GetProperty("extra");
+            foreach (string map in new[] { "steps", "loadMBps", "peakRssBytes" })
+            {
+                Assert.Equal(results.Count, extra.GetProperty(map).EnumerateObject().Count());
+            }
+
+            Assert.All(extra.GetProperty("steps").EnumerateObject(), s => Assert.Equal(10, s.Value.EnumerateObject().Count()));
+            Assert.True(extra.GetProperty("offloadCalls").GetProperty("farmemory@0.25").GetInt64() > 0, "farmemory at 0.25 offloaded nothing");
+            Assert.Equal(0, extra.GetProperty("offloadCalls").GetProperty("farmemory-no-offload@0.25").GetInt64());
         }
 
         if (workload == "offload")

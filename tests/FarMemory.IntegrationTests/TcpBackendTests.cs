@@ -46,6 +46,20 @@ public class TcpBackendTests
     }
 
     [Fact]
+    public async Task DisposingTwiceIsANoOpAndLaterCallsAreTyped()
+    {
+        await using FarMemoryServer server = await Servers.StartAsync();
+        TcpFarMemoryBackend backend = await TcpFarMemoryBackend.ConnectAsync(server.EndPoint, new TcpFarMemoryBackendOptions { Connections = 2 });
+        await backend.CreateStructureAsync(1);
+
+        // An owner that disposes it (a runtime or a paged region) and the app that made it both dispose it.
+        await backend.DisposeAsync();
+        await backend.DisposeAsync();
+        Exception e = await Record.ExceptionAsync(async () => await backend.ReadAsync(new FarObjectKey(1, 1), new byte[8]));
+        Assert.True(e is ObjectDisposedException or FarMemoryException, e?.GetType().Name ?? "no exception");
+    }
+
+    [Fact]
     public async Task ManyRequestsInFlightOnOneConnectionAreMatchedById()
     {
         await using FarMemoryServer server = await Servers.StartAsync();

@@ -22,25 +22,7 @@ internal sealed class ChildProcess : IDisposable
     /// <summary>Starts <c>dotnet DLL args</c> from this program's folder and waits for its endpoint.</summary>
     public static ChildProcess StartDll(string dll, params string[] args)
     {
-        string path = Path.Combine(AppContext.BaseDirectory, dll);
-        var info = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (!Path.GetFileNameWithoutExtension(info.FileName).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            info.FileName = "dotnet";
-        }
-
-        info.ArgumentList.Add(path);
-        foreach (string arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        Process process = Process.Start(info) ?? throw new InvalidOperationException($"Cannot start {dll}.");
+        Process process = Process.Start(Info(dll, args)) ?? throw new InvalidOperationException($"Cannot start {dll}.");
         process.ErrorDataReceived += (_, _) => { };
         process.BeginErrorReadLine();
         var deadline = Stopwatch.StartNew();
@@ -63,6 +45,30 @@ internal sealed class ChildProcess : IDisposable
         throw new InvalidOperationException($"{dll} did not announce its endpoint.");
     }
 
+    /// <summary>
+    /// Runs <c>dotnet DLL args</c> from this program's folder to its end and returns its exit code
+    /// and output; killed (exit -1) past <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<(int Exit, string Stdout, string Stderr)> RunDllAsync(string dll, TimeSpan timeout, params string[] args)
+    {
+        using Process process = Process.Start(Info(dll, args)) ?? throw new InvalidOperationException($"Cannot start {dll}.");
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            return (-1, await stdout, $"killed after {timeout}\n{await stderr}");
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
     public void Dispose()
     {
         try
@@ -77,5 +83,27 @@ internal sealed class ChildProcess : IDisposable
         {
             _process.Dispose();
         }
+    }
+
+    private static ProcessStartInfo Info(string dll, string[] args)
+    {
+        var info = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (!Path.GetFileNameWithoutExtension(info.FileName).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            info.FileName = "dotnet";
+        }
+
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
+        foreach (string arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return info;
     }
 }

@@ -22,6 +22,7 @@ public sealed class TcpFarMemoryBackend : IFarMemoryBackend, ISynchronousFarMemo
 {
     private readonly TcpConnection[] _connections;
     private int _next;
+    private int _disposed;
 
     private TcpFarMemoryBackend(TcpConnection[] connections, EndPoint endPoint)
     {
@@ -393,8 +394,14 @@ public sealed class TcpFarMemoryBackend : IFarMemoryBackend, ISynchronousFarMemo
         return connection.Send(request, OpCode.Ping, cancellationToken);
     }
 
+    /// <summary>Closes every connection; a second call (the owner and a region that owns the backend both disposing it) is a no-op.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         foreach (TcpConnection connection in _connections)
         {
             await connection.DisposeAsync().ConfigureAwait(false);

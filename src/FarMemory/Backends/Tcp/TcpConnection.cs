@@ -67,6 +67,7 @@ internal sealed class TcpConnection : IAsyncDisposable
 
     private long _lastSend = Environment.TickCount64;
     private int _pinging;
+    private int _disposed;
 
     public bool IsFailed => Volatile.Read(ref _failure) != null;
 
@@ -363,6 +364,11 @@ internal sealed class TcpConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _timeouts.DisposeAsync().ConfigureAwait(false);
         Fail(new ObjectDisposedException(nameof(TcpFarMemoryBackend)));
         _closing.Cancel();
