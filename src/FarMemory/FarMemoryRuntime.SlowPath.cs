@@ -102,7 +102,7 @@ public sealed unsafe partial class FarMemoryRuntime
                         scope.CountHit();
                         if ((w & MetadataWord.Prefetched) != 0)
                         {
-                            NotePrefetchUsed(structure, word);
+                            NotePrefetchUsed(structure, MetadataWord.Address(w));
                         }
 
                         return MetadataWord.Address(w);
@@ -165,10 +165,13 @@ public sealed unsafe partial class FarMemoryRuntime
     /// A prefetched object's first use: count it, and tell the prefetcher, since a stream the
     /// prefetcher keeps ahead of no longer misses and would otherwise look like it stopped.
     /// </summary>
-    private void NotePrefetchUsed(FarStructure structure, ulong* word)
+    private void NotePrefetchUsed(FarStructure structure, byte* data)
     {
         Interlocked.Increment(ref _counters.PrefetchesUsed);
-        structure.Prefetcher?.OnAccess(this, structure, word - structure.Table.Words, nonTemporal: false);
+
+        // The object's id comes from its header: a growable structure's words sit in chunks, so a
+        // word's distance from the first chunk is not its id.
+        structure.Prefetcher?.OnAccess(this, structure, ((ObjectHeader*)(data - ObjectHeader.Size))->ObjectId, nonTemporal: false);
     }
 
     /// <summary>
@@ -348,6 +351,9 @@ public sealed unsafe partial class FarMemoryRuntime
                 long id = ids[k];
                 if ((ulong)id >= (ulong)structure.Table.Count)
                 {
+                    // Past the structure's end (a stream that is appending): nothing there to
+                    // fetch, now or on the next access, so the whole stream counts as covered.
+                    covered = count;
                     break;
                 }
 

@@ -4,7 +4,8 @@ namespace FarMemory.Prefetching;
 /// Watches one structure's access stream (misses, and first uses of prefetched objects) and, once
 /// the same stride repeats, keeps a window of objects ahead of the stream in flight. The window
 /// starts at <see cref="MinDepth"/> objects and doubles each time the stream keeps its stride, up
-/// to about 1 MiB of objects (AIFM's window); a break in the stride resets it.
+/// to about 1 MiB of objects (AIFM's window); a break in the stride resets it, but a hole (a few
+/// strides at once, over objects that were local) does not.
 /// </summary>
 /// <remarks>
 /// Only the slow path calls it, so a lock is cheap here. Prefetched objects arrive cold and marked;
@@ -39,6 +40,14 @@ internal sealed class StridePrefetcher
             if (delta == 0)
             {
                 return;
+            }
+
+            // Objects that are local already never reach the prefetcher, so a stream over a
+            // partly local structure arrives with holes: a step of a few strides the same way,
+            // inside the window, is the same stream.
+            if (delta != _stride && _stride != 0 && delta % _stride == 0 && delta / _stride > 0 && delta / _stride <= _depth)
+            {
+                delta = _stride;
             }
 
             if (delta != _stride)

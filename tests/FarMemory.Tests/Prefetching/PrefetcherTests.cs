@@ -28,6 +28,68 @@ public class PrefetcherTests
     }
 
     [Fact]
+    public void AScanWithLocalObjectsAmongTheFarOnesStaysPrefetched()
+    {
+        // A column scanned at a local ratio below 1 is a mix: some of its objects stayed local. The
+        // stream's far objects are then not one stride apart, and the prefetcher must not take
+        // every local object it steps over for a break in the stream.
+        const int Objects = 2048;
+        const int Range = 400;
+        using FarMemoryRuntime runtime = Create(Objects, prefetching: true);
+        using RemArray<long> array = runtime.CreateArray<long>(Objects * 8, 8);
+        Fill(array);
+        using (DerefScope scope = runtime.EnterScope())
+        {
+            for (long o = 0; o < Range; o += 4)
+            {
+                _ = array.Read(o * 8, scope);
+            }
+        }
+
+        FarMemoryStats before = runtime.GetStats();
+        long sum = 0;
+        for (long o = 0; o < Range; o++)
+        {
+            using DerefScope scope = runtime.EnterScope();
+            foreach (long v in array.GetReadOnlyObjectSpan(o, scope))
+            {
+                sum += v;
+            }
+        }
+
+        FarMemoryStats after = runtime.GetStats();
+        Assert.Equal(Enumerable.Range(0, Range * 8).Sum(i => (long)i), sum);
+        long far = after.Misses - before.Misses + (after.PrefetchesUsed - before.PrefetchesUsed);
+        Assert.True(far > Range / 2, $"the scan should have found most of its objects far: {far}");
+        Assert.True(after.Misses - before.Misses < far / 4, $"misses {after.Misses - before.Misses} of {far} far objects");
+    }
+
+    [Fact]
+    public void AChunkedScanOfAFarVectorIsPrefetched()
+    {
+        // A vector's pointer table grows in chunks, so the stream must be told each object's id,
+        // not its word's distance from the first chunk, or it breaks at every chunk boundary.
+        const int Objects = 2048;
+        using FarMemoryRuntime runtime = Create(Objects, prefetching: true);
+        using RemVector<long> vector = runtime.CreateVector<long>(8);
+        vector.AddRange(Enumerable.Range(0, Objects * 8).Select(i => (long)i).ToArray());
+        FarMemoryStats before = runtime.GetStats();
+        long[] chunk = new long[64];
+        long sum = 0;
+        for (long at = 0; at < vector.Count; at += chunk.Length)
+        {
+            vector.CopyTo(at, chunk);
+            sum += chunk.Sum();
+        }
+
+        FarMemoryStats after = runtime.GetStats();
+        Assert.Equal(Enumerable.Range(0, Objects * 8).Sum(i => (long)i), sum);
+        long far = after.Misses - before.Misses + (after.PrefetchesUsed - before.PrefetchesUsed);
+        Assert.True(far > Objects / 2, $"the scan should have found most of its objects far: {far}");
+        Assert.True(after.Misses - before.Misses < far / 8, $"misses {after.Misses - before.Misses} of {far} far objects");
+    }
+
+    [Fact]
     public void WithoutPrefetchingEveryObjectMisses()
     {
         const int Objects = 2048;

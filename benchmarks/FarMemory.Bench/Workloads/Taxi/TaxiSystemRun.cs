@@ -24,6 +24,25 @@ internal static class TaxiSystemRun
     /// <summary>Bytes of column data per row once the steps have added theirs (duration and distance doubles, three int parts).</summary>
     public const int StepBytesPerRow = TaxiSchema.StoredBytesPerRow + (2 * sizeof(double)) + (3 * sizeof(int));
 
+    /// <summary>
+    /// The steps' working set per row: their columns plus the largest temporaries one step holds at
+    /// once (step 8's group-by: a key, a value and a row index per row; step 2's mask and selection
+    /// are smaller). A local ratio is a share of this, so at ratio 1 everything the steps touch fits.
+    /// </summary>
+    public const int WorkingBytesPerRow = StepBytesPerRow + sizeof(int) + sizeof(double) + sizeof(long);
+
+    /// <summary>
+    /// The local budget at <paramref name="ratio"/>: that share of the working set's 4 KiB objects
+    /// (the vectors' default), with the runtime's own room (object headers, survivor and slack
+    /// segments, metadata words) as <see cref="FarMemoryOptions.BudgetForLocalRatio"/> sizes it.
+    /// </summary>
+    public static long Budget(long rows, double ratio)
+    {
+        const int objectBytes = 4096;
+        long objects = ((rows * WorkingBytesPerRow) + objectBytes - 1) / objectBytes;
+        return Math.Max(4L << 20, FarMemoryOptions.BudgetForLocalRatio(objects, objectBytes, ratio));
+    }
+
     public static async Task<int> RunAsync(string[] args)
     {
         string system = Arg(args, "--system");
@@ -31,7 +50,7 @@ internal static class TaxiSystemRun
         string csv = Arg(args, "--csv");
         long rows = long.Parse(Arg(args, "--rows"), CultureInfo.InvariantCulture);
         IPEndPoint endPoint = IPEndPoint.Parse(Arg(args, "--server"));
-        long budget = Math.Max(1L << 20, (long)(rows * (double)TaxiSchema.StoredBytesPerRow * ratio));
+        long budget = Budget(rows, ratio);
 
         TaxiRunResult result = system switch
         {
