@@ -41,8 +41,42 @@ public sealed class FarColumn<T> : FarColumn
     public T[] ToArray()
     {
         var result = new T[checked((int)Length)];
+        if (Data.NullCount == 0 && TryCopyStored(result))
+        {
+            return result;
+        }
+
         FarDataFrame.ForEachValue(Data, (row, value) => result[row] = value == null ? default! : (T)value);
         return result;
+    }
+
+    /// <summary>Copies a column whose values are stored as <typeparamref name="T"/> itself (long, double, int) a chunk at a time, unboxed.</summary>
+    private bool TryCopyStored(T[] result)
+    {
+        switch (Data)
+        {
+            case ColumnData<long> d when typeof(T) == typeof(long):
+                CopyChunks(d, Unsafe.As<long[]>(result));
+                return true;
+            case ColumnData<double> d when typeof(T) == typeof(double):
+                CopyChunks(d, Unsafe.As<double[]>(result));
+                return true;
+            case ColumnData<int> d when typeof(T) == typeof(int):
+                CopyChunks(d, Unsafe.As<int[]>(result));
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static void CopyChunks<TStore>(ColumnData<TStore> data, TStore[] result)
+        where TStore : unmanaged, System.Numerics.INumber<TStore>
+    {
+        int chunk = data.Context.ChunkRows;
+        for (int start = 0; start < result.Length; start += chunk)
+        {
+            data.Values.Read(start, result.AsSpan(start, Math.Min(chunk, result.Length - start)));
+        }
     }
 
     public FarColumn<bool> ElementwiseGreaterThan(T value) => Compare(CompareOp.Greater, value);

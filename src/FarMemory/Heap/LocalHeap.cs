@@ -24,6 +24,7 @@ internal sealed unsafe class LocalHeap : IDisposable
     private readonly Stack<Segment> _free = new();
     private readonly LinkedList<Segment> _sealed = new();
     private readonly Queue<Segment> _sealedNonTemporal = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Segment> _reclaimable = new();
     private readonly Segment?[] _open = new Segment?[3];
     private int _nextIndex;
     private bool _disposed;
@@ -144,7 +145,17 @@ internal sealed unsafe class LocalHeap : IDisposable
     public static void Kill(Segment segment, ObjectHeader* header)
     {
         header->Back = null;
-        Interlocked.Add(ref segment.LiveBytes, -ObjectHeader.Footprint(header->DataSize));
+        int footprint = ObjectHeader.Footprint(header->DataSize);
+        long live = Interlocked.Add(ref segment.LiveBytes, -footprint);
+        long mark = segment.MostlyDeadBytes;
+
+        // A sealed segment that just became mostly dead (a freed temporary's) is the cheapest room
+        // there is: queue it once for the evacuator. The state is read without the lock; the
+        // evacuator re-checks everything when it takes the segment.
+        if (live < mark && live + footprint >= mark && segment.State == SegmentState.Sealed)
+        {
+            segment.Reclaimable?.Enqueue(segment);
+        }
     }
 
     public Segment SegmentOf(byte* pointer)
@@ -157,9 +168,12 @@ internal sealed unsafe class LocalHeap : IDisposable
     }
 
     /// <summary>
-    /// The next segment to evacuate: non-temporal segments first, then, among the oldest few sealed
-    /// segments (CLOCK order), the one that frees most for least work: fewest live bytes, with hot
-    /// bytes (which will be moved, not freed) counted twice. Segments with fills in flight are skipped.
+    /// The next segment to evacuate: non-temporal segments first, then mostly dead ones (freed
+    /// temporaries: at most a quarter live, so most of the segment comes back for little copying
+    /// and no write-back of the data that is still in use, as a log-structured cleaner picks), then,
+    /// among the oldest few sealed segments (CLOCK order), the one that frees most for least work:
+    /// fewest live bytes, with hot bytes (which will be moved, not freed) counted twice. Segments
+    /// with fills in flight are skipped.
     /// </summary>
     public Segment? TakeSealedForEvacuation()
     {
@@ -177,6 +191,25 @@ internal sealed unsafe class LocalHeap : IDisposable
                 }
 
                 _sealedNonTemporal.Enqueue(nt);
+            }
+
+            int queued = _reclaimable.Count;
+            for (int i = 0; i < queued && _reclaimable.TryDequeue(out Segment? dead); i++)
+            {
+                if (dead.State == SegmentState.Sweeping)
+                {
+                    _reclaimable.Enqueue(dead);
+                    continue;
+                }
+
+                if (dead.State == SegmentState.Sealed && dead.SealedNode != null && dead.TimesKept == 0
+                    && Volatile.Read(ref dead.PendingFills) == 0 && Volatile.Read(ref dead.LiveBytes) < dead.MostlyDeadBytes)
+                {
+                    _sealed.Remove(dead.SealedNode);
+                    dead.SealedNode = null;
+                    dead.State = SegmentState.Evacuating;
+                    return dead;
+                }
             }
 
             LinkedListNode<Segment>? best = null;
@@ -221,6 +254,7 @@ internal sealed unsafe class LocalHeap : IDisposable
             }
 
             _sealed.Remove(best);
+            best.Value.SealedNode = null;
             best.Value.State = SegmentState.Evacuating;
             return best.Value;
         }
@@ -273,7 +307,7 @@ internal sealed unsafe class LocalHeap : IDisposable
             {
                 segment.State = SegmentState.Sealed;
                 segment.TimesKept++;
-                _sealed.AddLast(segment);
+                segment.SealedNode = _sealed.AddLast(segment);
             }
 
         }
@@ -335,7 +369,11 @@ internal sealed unsafe class LocalHeap : IDisposable
             }
             else
             {
-                _sealed.AddLast(current);
+                current.SealedNode = _sealed.AddLast(current);
+                if (Volatile.Read(ref current.LiveBytes) < current.MostlyDeadBytes)
+                {
+                    _reclaimable.Enqueue(current);
+                }
             }
 
             current = null;
@@ -351,7 +389,7 @@ internal sealed unsafe class LocalHeap : IDisposable
 
         if (_budget.TryReserve(SegmentSize))
         {
-            var segment = new Segment(_nextIndex++, SegmentSize);
+            var segment = new Segment(_nextIndex++, SegmentSize) { Reclaimable = _reclaimable };
             _byBase.Add((nint)segment.Base, segment);
             return segment;
         }
@@ -379,6 +417,7 @@ internal sealed unsafe class LocalHeap : IDisposable
             _free.Clear();
             _sealed.Clear();
             _sealedNonTemporal.Clear();
+            _reclaimable.Clear();
             Array.Clear(_open);
         }
     }

@@ -53,6 +53,15 @@ internal sealed unsafe class Segment : IDisposable
     /// <summary>Set when the owning evacuation handed the segment back, so a failed one returns each segment once.</summary>
     public bool ReturnedByEvacuation;
 
+    /// <summary>Its node in the heap's CLOCK list while sealed there (changed under the heap's lock).</summary>
+    public LinkedListNode<Segment>? SealedNode;
+
+    /// <summary>The heap's queue of mostly dead segments, which <see cref="LocalHeap.Kill"/> feeds.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<Segment>? Reclaimable;
+
+    /// <summary>Live bytes below which the segment is mostly dead: evacuating it frees most of it for little copying.</summary>
+    public long MostlyDeadBytes => Size / 4;
+
     public Memory<byte> Slice(byte* pointer, int length) => _memory.Memory.Slice((int)(pointer - Base), length);
 
     public bool Contains(byte* pointer) => pointer >= Base && pointer < Base + Size;

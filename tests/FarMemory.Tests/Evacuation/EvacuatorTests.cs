@@ -201,6 +201,41 @@ public class EvacuatorTests
     }
 
     [Fact]
+    public void FreedTemporariesAreReclaimedBeforeLiveDataIsWrittenBack()
+    {
+        // A long-lived array plus one temporary at a time fit the budget; temporaries created and
+        // disposed over and over leave dead segments behind. Those are the room the evacuator must
+        // take back, not the long-lived array's segments (older, so first in CLOCK order), which
+        // would have to be written back to far memory.
+        const int Objects = 1000;
+        const int Temporary = 200;
+        const int ObjectBytes = 8 * sizeof(long);
+        using FarMemoryRuntime runtime = new(new FarMemoryOptions
+        {
+            LocalBudgetBytes = FarMemoryOptions.BudgetToHold(Objects + Temporary, ObjectBytes, 4096) + (8 * 4096),
+            SegmentSize = 4096,
+        });
+        using RemArray<long> data = runtime.CreateArray<long>(Objects * 8, 8);
+        Bounded.Run(Limit, () =>
+        {
+            data.CopyFrom(Enumerable.Range(0, Objects * 8).Select(i => (long)i).ToArray(), 0);
+            for (int round = 0; round < 50; round++)
+            {
+                using RemArray<long> temporary = runtime.CreateArray<long>(Temporary * 8, 8);
+                temporary.CopyFrom(new long[Temporary * 8], 0);
+            }
+        });
+
+        FarMemoryStats stats = runtime.GetStats();
+        Assert.True(stats.SegmentsEvacuated > 0, "the temporaries' dead segments should have been evacuated");
+        Assert.Equal(0, stats.WriteBacks);
+        Assert.Equal(0, stats.BytesToFar);
+        var back = new long[Objects * 8];
+        data.CopyTo(0, back);
+        Assert.Equal(Enumerable.Range(0, Objects * 8).Select(i => (long)i), back);
+    }
+
+    [Fact]
     public void AWorkingSetThatFitsTheBudgetIsNeverEvictedOrWrittenBack()
     {
         // BudgetToHold's budget holds every object: the evacuator must keep no reserve, so filling
