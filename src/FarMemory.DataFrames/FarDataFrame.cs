@@ -131,8 +131,10 @@ public sealed partial class FarDataFrame : IDisposable
         }
 
         var maskData = (ColumnData<byte>)mask.Data;
-        // The mask is usually fresh (local); what decides is whether the columns to gather are far.
-        if (maskData.NullCount == 0 && maskData.Values.Vector != null && ShouldOffloadFrame())
+        // A selection runs where its mask is: a fresh mask is local (its comparison streamed the key
+        // column here already), and shipping it to gather far costs more than gathering here, as
+        // measured; a mask that is mostly far (evicted, or made by the agent) selects there.
+        if (maskData.NullCount == 0 && maskData.Values.Vector != null && ShouldOffloadFrame() && Context.ShouldOffload(maskData.Values))
         {
             try
             {

@@ -8,7 +8,8 @@ namespace FarMemory.DataFrames;
 /// <para>The rule for <see cref="Auto"/>: an operator that the agent can run (filter and the
 /// gathers of a selection, order-by gathers, unique, histogram, column summaries, and group-by
 /// aggregates over keys in runs) is offloaded when the backend runs operations and less than half
-/// of the column objects it would read are local now (0.5).
+/// of the column objects it would read are local now (0.5). A filter also needs its mask mostly
+/// far: a mask just computed here is local, and gathering here beats writing it back for the agent.
 /// Mostly-local data is cheaper to scan here than to write back and call for; mostly-far data
 /// costs a few bytes of arguments and results instead of the columns.</para>
 /// <para>Set on a frame (<see cref="FarDataFrame.OffloadPolicy"/>, inherited by the frames made
