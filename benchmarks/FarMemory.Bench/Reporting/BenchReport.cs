@@ -29,7 +29,17 @@ internal sealed class BenchReport
     [JsonPropertyName("extra")]
     public JsonObject Extra { get; } = new();
 
-    public void Write(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, s_json));
+    /// <summary>Writes the report as JSON, creating the file's folder if it does not exist yet.</summary>
+    public void Write(string path)
+    {
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder != null)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        File.WriteAllText(path, JsonSerializer.Serialize(this, s_json));
+    }
 
     public void Print()
     {
