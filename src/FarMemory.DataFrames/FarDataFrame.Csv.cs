@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using FarMemory.DataFrames.Columns;
 using FarMemory.DataFrames.Csv;
 using nietras.SeparatedValues;
@@ -33,11 +34,13 @@ public sealed partial class FarDataFrame
     }
 
     /// <summary>Loads CSV from <paramref name="stream"/> (left open); <paramref name="name"/> names it in errors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static FarDataFrame LoadCsv(FarMemoryRuntime runtime, Stream stream, FarCsvOptions? options = null, string name = "<stream>")
     {
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(stream);
         options ??= new FarCsvOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Parallelism, 1, nameof(options));
         var context = new FrameContext(runtime, options.Frame);
         long total = stream.CanSeek ? stream.Length : 0;
         using SepReader reader = Sep.New(options.Separator).Reader(o => o with
@@ -99,6 +102,13 @@ public sealed partial class FarDataFrame
                 {
                     Malformed(name, line, bad + 1, $"'{cells[bad]}' is not a {ColumnKinds.TypeOf(columns[bad].Kind).Name}", options, ref skipped);
                 }
+            }
+
+            if (more && options.Parallelism > 1)
+            {
+                using var loader = new ParallelCsvLoader(columns, options, name, stream, total, options.Parallelism - 1);
+                rows += loader.Run(reader, ref skipped);
+                more = false;
             }
 
             while (more && reader.MoveNext())
@@ -252,7 +262,7 @@ public sealed partial class FarDataFrame
         return -1;
     }
 
-    private static void Malformed(string file, long line, int column, string reason, FarCsvOptions options, ref long skipped)
+    internal static void Malformed(string file, long line, int column, string reason, FarCsvOptions options, ref long skipped)
     {
         if (!options.SkipMalformedRows)
         {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using FarMemory.DataFrames.Storage;
 
 namespace FarMemory.DataFrames.Columns;
@@ -42,6 +43,7 @@ internal sealed class ColumnBuilder<TStore> : ColumnBuilder
 
     // A full buffer is stored at the next append, not at once, so the last value appended is
     // always still in the buffer and a loader can take it back (see Unappend).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Append(TStore value)
     {
         if (_buffered == _buffer.Length)
@@ -83,19 +85,51 @@ internal sealed class ColumnBuilder<TStore> : ColumnBuilder
         }
     }
 
-    /// <summary>Appends values with their validity (<paramref name="valid"/> empty: all valid).</summary>
+    /// <summary>Appends values with their validity (<paramref name="valid"/> empty: all valid; a zero: a null), a buffer's worth at a time.</summary>
     public void AppendRange(ReadOnlySpan<TStore> values, ReadOnlySpan<byte> valid)
     {
-        for (int i = 0; i < values.Length; i++)
+        while (!values.IsEmpty)
         {
-            if (valid.IsEmpty || valid[i] != 0)
+            if (_buffered == _buffer.Length)
             {
-                Append(values[i]);
+                Flush();
+            }
+
+            int n = Math.Min(values.Length, _buffer.Length - _buffered);
+            Span<TStore> into = _buffer.AsSpan(_buffered, n);
+            Span<byte> validInto = _valid.AsSpan(_buffered, n);
+            values[..n].CopyTo(into);
+            if (valid.IsEmpty)
+            {
+                validInto.Fill(1);
             }
             else
             {
-                AppendNull();
+                valid[..n].CopyTo(validInto);
+                int nulls = validInto.Count((byte)0);
+                if (nulls > 0)
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        if (validInto[i] == 0)
+                        {
+                            into[i] = NullValue;
+                        }
+                        else
+                        {
+                            validInto[i] = 1;
+                        }
+                    }
+
+                    _bufferHasNull = true;
+                    _nulls += nulls;
+                }
+
+                valid = valid[n..];
             }
+
+            _buffered += n;
+            values = values[n..];
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FarMemory.DataFrames.Columns;
 
 namespace FarMemory.DataFrames.Csv;
@@ -12,12 +13,19 @@ internal sealed class CsvColumn : IDisposable
     private readonly FrameContext _context;
     private ColumnBuilder _builder;
 
+    // The builder by its stored type, so a cell costs no cast (one of them is the builder).
+    private ColumnBuilder<long>? _longs;
+    private ColumnBuilder<double>? _doubles;
+    private ColumnBuilder<int>? _ints;
+    private ColumnBuilder<byte>? _bytes;
+
     public CsvColumn(FrameContext context, ColumnKind kind, bool forced)
     {
         _context = context;
         Kind = kind;
         Forced = forced;
         _builder = BoxedColumns.NewBuilder(context, kind);
+        Typed();
     }
 
     public ColumnKind Kind { get; private set; }
@@ -36,6 +44,7 @@ internal sealed class CsvColumn : IDisposable
     };
 
     /// <summary>Appends a cell; false (and nothing appended) when it does not parse as the forced type.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Add(ReadOnlySpan<char> cell)
     {
         if (cell.IsEmpty)
@@ -57,12 +66,91 @@ internal sealed class CsvColumn : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Parses a non-empty cell of a numeric, timestamp or bool column into the 64 bits
+    /// <see cref="AppendParsed"/> takes (a double's bits, ticks, an int or 0/1); false when it does not parse.
+    /// </summary>
+    public static bool TryParse(ColumnKind kind, ReadOnlySpan<char> cell, out long raw)
+    {
+        bool ok;
+        switch (kind)
+        {
+            case ColumnKind.Int64:
+                ok = CellParser.TryLong(cell, out raw);
+                return ok;
+            case ColumnKind.Double:
+                ok = CellParser.TryDouble(cell, out double d);
+                raw = BitConverter.DoubleToInt64Bits(d);
+                return ok;
+            case ColumnKind.Int32:
+                ok = CellParser.TryInt(cell, out int i);
+                raw = i;
+                return ok;
+            case ColumnKind.Boolean:
+                ok = CellParser.TryBool(cell, out bool b);
+                raw = b ? 1 : 0;
+                return ok;
+            case ColumnKind.DateTime:
+                ok = CellParser.TryDateTime(cell, out DateTime t);
+                raw = t.Ticks;
+                return ok;
+            default:
+                raw = 0;
+                return false;
+        }
+    }
+
+    /// <summary>Appends values <see cref="TryParse"/> made for this column's type (a zero in <paramref name="valid"/>: a null).</summary>
+    public void AppendParsed(ReadOnlySpan<long> raw, ReadOnlySpan<byte> valid)
+    {
+        switch (Kind)
+        {
+            case ColumnKind.Int64 or ColumnKind.DateTime:
+                _longs!.AppendRange(raw, valid);
+                break;
+            case ColumnKind.Double:
+                _doubles!.AppendRange(System.Runtime.InteropServices.MemoryMarshal.Cast<long, double>(raw), valid);
+                break;
+            case ColumnKind.Int32:
+                for (int i = 0; i < raw.Length; i++)
+                {
+                    if (valid[i] != 0)
+                    {
+                        _ints!.Append((int)raw[i]);
+                    }
+                    else
+                    {
+                        _ints!.AppendNull();
+                    }
+                }
+
+                break;
+            case ColumnKind.Boolean:
+                for (int i = 0; i < raw.Length; i++)
+                {
+                    if (valid[i] != 0)
+                    {
+                        _bytes!.Append((byte)raw[i]);
+                    }
+                    else
+                    {
+                        _bytes!.AppendNull();
+                    }
+                }
+
+                break;
+            default:
+                throw new InvalidOperationException("Internal: a string column takes its cells, not parsed values.");
+        }
+    }
+
     public void Unappend() => _builder.Unappend();
 
     public ColumnData Build() => _builder.Build();
 
     public void Dispose() => _builder.Dispose();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryAppend(ReadOnlySpan<char> cell)
     {
         switch (Kind)
@@ -70,7 +158,7 @@ internal sealed class CsvColumn : IDisposable
             case ColumnKind.Int64:
                 if (CellParser.TryLong(cell, out long l))
                 {
-                    ((ColumnBuilder<long>)_builder).Append(l);
+                    _longs!.Append(l);
                     return true;
                 }
 
@@ -78,7 +166,7 @@ internal sealed class CsvColumn : IDisposable
             case ColumnKind.Double:
                 if (CellParser.TryDouble(cell, out double d))
                 {
-                    ((ColumnBuilder<double>)_builder).Append(d);
+                    _doubles!.Append(d);
                     return true;
                 }
 
@@ -86,7 +174,7 @@ internal sealed class CsvColumn : IDisposable
             case ColumnKind.Int32:
                 if (CellParser.TryInt(cell, out int i))
                 {
-                    ((ColumnBuilder<int>)_builder).Append(i);
+                    _ints!.Append(i);
                     return true;
                 }
 
@@ -94,7 +182,7 @@ internal sealed class CsvColumn : IDisposable
             case ColumnKind.Boolean:
                 if (CellParser.TryBool(cell, out bool b))
                 {
-                    ((ColumnBuilder<byte>)_builder).Append(b ? (byte)1 : (byte)0);
+                    _bytes!.Append(b ? (byte)1 : (byte)0);
                     return true;
                 }
 
@@ -102,16 +190,23 @@ internal sealed class CsvColumn : IDisposable
             case ColumnKind.DateTime:
                 if (CellParser.TryDateTime(cell, out DateTime t))
                 {
-                    ((ColumnBuilder<long>)_builder).Append(t.Ticks);
+                    _longs!.Append(t.Ticks);
                     return true;
                 }
 
                 return false;
             default:
-                var s = (ColumnBuilder<int>)_builder;
-                s.Append(s.Strings!.GetOrAdd(cell));
+                _ints!.Append(_ints.Strings!.GetOrAdd(cell));
                 return true;
         }
+    }
+
+    private void Typed()
+    {
+        _longs = _builder as ColumnBuilder<long>;
+        _doubles = _builder as ColumnBuilder<double>;
+        _ints = _builder as ColumnBuilder<int>;
+        _bytes = _builder as ColumnBuilder<byte>;
     }
 
     private void AppendNull()
@@ -146,5 +241,6 @@ internal sealed class CsvColumn : IDisposable
 
         _builder = wider;
         Kind = kind;
+        Typed();
     }
 }

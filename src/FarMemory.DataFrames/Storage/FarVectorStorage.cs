@@ -28,7 +28,7 @@ internal sealed class FarVectorStorage<T> : IColumnStorage<T>
         _vector = vector;
         if (vector.Runtime.Options.Prefetching)
         {
-            vector.Store.Structure.Prefetcher ??= new StridePrefetcher(vector.Store.ObjectSize);
+            vector.Store.Structure.Prefetcher ??= new StridePrefetcher(vector.Store.ObjectSize, vector.Runtime.BudgetBytes);
         }
     }
 

@@ -55,7 +55,7 @@ public sealed unsafe partial class RemArray<T> : IDisposable
         _structure = runtime.CreateStructure(objects, checked(elementsPerObject * sizeof(T)), typeof(RemArray<T>));
         if (runtime.Options.Prefetching)
         {
-            _structure.Prefetcher = new Prefetching.StridePrefetcher(_structure.ObjectSize);
+            _structure.Prefetcher = new Prefetching.StridePrefetcher(_structure.ObjectSize, runtime.BudgetBytes);
         }
 
         _words = _structure.Table.Words;

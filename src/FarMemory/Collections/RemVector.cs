@@ -39,7 +39,7 @@ public sealed unsafe partial class RemVector<T> : IDisposable
         {
             // Scans and chunked copies walk a vector in order, as they do an array: the same stride
             // detector keeps a window ahead (it never asks past the objects that exist).
-            _store.Structure.Prefetcher = new Prefetching.StridePrefetcher(_store.Structure.ObjectSize);
+            _store.Structure.Prefetcher = new Prefetching.StridePrefetcher(_store.Structure.ObjectSize, runtime.BudgetBytes);
         }
     }
 

@@ -4,7 +4,7 @@ namespace FarMemory.Prefetching;
 /// Watches one structure's access stream (misses, and first uses of prefetched objects) and, once
 /// the same stride repeats, keeps a window of objects ahead of the stream in flight. The window
 /// starts at <see cref="MinDepth"/> objects and doubles each time the stream keeps its stride, up
-/// to about 1 MiB of objects (AIFM's window); a break in the stride resets it, but a hole (a few
+/// to about 1 MiB of objects (AIFM's window) or an eighth of the budget if that is less; a break in the stride resets it, but a hole (a few
 /// strides at once, over objects that were local) does not.
 /// </summary>
 /// <remarks>
@@ -26,7 +26,16 @@ internal sealed class StridePrefetcher
     private int _depth = MinDepth;
     private long _next;
 
-    public StridePrefetcher(int objectSize) => _maxDepth = Math.Clamp((1 << 20) / Math.Max(1, objectSize), MinDepth, 256);
+    /// <param name="objectSize">Bytes of one of the structure's objects.</param>
+    /// <param name="budgetBytes">
+    /// The runtime's local budget: the window is at most an eighth of it, since objects prefetched
+    /// beyond what the heap can hold beside the working set are evicted before their use and fetched twice.
+    /// </param>
+    public StridePrefetcher(int objectSize, long budgetBytes)
+    {
+        long window = Math.Min(1L << 20, budgetBytes / 8);
+        _maxDepth = (int)Math.Clamp(window / Math.Max(1, objectSize), MinDepth, 256);
+    }
 
     public void OnAccess(FarMemoryRuntime runtime, FarStructure structure, long index, bool nonTemporal)
     {
