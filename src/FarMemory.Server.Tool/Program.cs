@@ -9,14 +9,19 @@ try
 }
 catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
 {
-    Console.Error.WriteLine(e.Message);
-    Console.Error.WriteLine(ServerCommandLine.Usage);
+    Console.Error.WriteLine($"farmem-server: {e.Message}; farmem-server --help lists the options");
     return 2;
 }
 
 if (commandLine.ShowHelp)
 {
     Console.WriteLine(ServerCommandLine.Usage);
+    return 0;
+}
+
+if (commandLine.ShowVersion)
+{
+    Console.WriteLine($"farmem-server {ServerCommandLine.Version}");
     return 0;
 }
 

@@ -37,6 +37,7 @@ internal sealed class ServerCommandLine
           --max-call-write SIZE     bytes one call may stage for writing (default 256m)
           --call-workers N          threads running calls (default: processors - 1, at least 1)
           --log-level LEVEL         Trace, Debug, Information, Warning, Error (default Information)
+          --version                 print the version
           --help                    show this text
 
         Memory: resident memory stays within --max-memory + --max-buffers + about 200 KiB per
@@ -59,6 +60,20 @@ internal sealed class ServerCommandLine
 
     public bool ShowHelp { get; private set; }
 
+    public bool ShowVersion { get; private set; }
+
+    /// <summary>The tool's version (the assembly's informational version, without the build metadata).</summary>
+    public static string Version
+    {
+        get
+        {
+            string? version = typeof(ServerCommandLine).Assembly
+                .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+                .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion;
+            return version?.Split('+')[0] ?? "unknown";
+        }
+    }
+
     public static ServerCommandLine Parse(string[] args)
     {
         var result = new ServerCommandLine();
@@ -73,14 +88,20 @@ internal sealed class ServerCommandLine
                 continue;
             }
 
-            if (Array.IndexOf(ValueOptions, name) < 0)
+            if (name == "--version")
             {
-                throw new ArgumentException($"Unknown option {name}.");
+                result.ShowVersion = true;
+                continue;
             }
 
-            if (i + 1 >= args.Length)
+            if (Array.IndexOf(ValueOptions, name) < 0)
             {
-                throw new ArgumentException($"{name} needs a value.");
+                throw new ArgumentException($"unknown option {name}");
+            }
+
+            if (i + 1 >= args.Length || (args[i + 1].StartsWith("--", StringComparison.Ordinal) && name != "--auth-token"))
+            {
+                throw new ArgumentException($"{name} needs a value");
             }
 
             string value = args[++i];
@@ -90,7 +111,7 @@ internal sealed class ServerCommandLine
             }
             catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
             {
-                throw new ArgumentException($"{name} {value}: {e.Message}", e);
+                throw new ArgumentException($"{name} '{value}': {Expected(name)}", e);
             }
         }
 
@@ -104,6 +125,8 @@ internal sealed class ServerCommandLine
         {
             case "--port":
                 o.Port = Int(value);
+                ArgumentOutOfRangeException.ThrowIfGreaterThan(o.Port, IPEndPoint.MaxPort);
+                ArgumentOutOfRangeException.ThrowIfNegative(o.Port);
                 break;
             case "--bind":
                 o.BindAddress = IPAddress.Parse(value);
@@ -182,6 +205,19 @@ internal sealed class ServerCommandLine
                 break;
         }
     }
+
+    /// <summary>What a value of <paramref name="name"/> must look like, for the error that names a bad one.</summary>
+    private static string Expected(string name) => name switch
+    {
+        "--port" => "not a TCP port (0 to 65535; 0 picks a free one)",
+        "--bind" => "not an IP address (e.g. 127.0.0.1 or 0.0.0.0)",
+        "--log-level" => "not a log level (Trace, Debug, Information, Warning or Error)",
+        "--max-memory" or "--client-quota" or "--max-frame" or "--max-hello" or "--max-buffers" or "--max-call-result" or "--max-call-write"
+            => "not a size (a whole number of bytes with an optional k, m or g suffix, e.g. 512m)",
+        "--handshake-timeout" or "--idle-timeout" or "--frame-timeout" or "--write-timeout" or "--retention" => "not a number of seconds",
+        "--call-deadline" or "--max-call-deadline" => "not a whole number of milliseconds",
+        _ => "not a whole number in range",
+    };
 
     private static int Int(string value) => int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
 

@@ -488,6 +488,7 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
     private void ReserveMetadata(long bytes)
     {
         int attempts = 0;
+        long waitingSince = 0;
         while (!_budget.TryReserve(bytes))
         {
             if (_heap.ReleaseFreeSegment())
@@ -502,8 +503,9 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
                 continue;
             }
 
+            bool waitedTooLong = waitingSince != 0 && Stopwatch.GetElapsedTime(waitingSince) > MetadataWaitLimit;
             if (bytes > _budget.LimitBytes - ((long)FarMemoryOptions.MinimumSegments * _heap.SegmentSize) ||
-                ++attempts > 4 + (2 * _heap.SegmentCount))
+                attempts > 4 + (2 * _heap.SegmentCount) || waitedTooLong)
             {
                 throw new FarMemoryBudgetException(
                     $"The structure needs {bytes} bytes of pointer table, more than the budget of {_budget.LimitBytes} bytes " +
@@ -514,7 +516,17 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
             EpochSlot* self = ParkIfInScope();
             try
             {
-                _evacuator.EvacuateOne(self, evictHot: true);
+                if (_evacuator.EvacuateOne(self, evictHot: true))
+                {
+                    attempts++;
+                }
+                else
+                {
+                    // Every sealed segment is being evacuated by someone else (the background
+                    // evacuator): wait for one to come back free rather than give up while it works.
+                    waitingSince = waitingSince == 0 ? Stopwatch.GetTimestamp() : waitingSince;
+                    _heap.WaitForFreedSegment(TimeSpan.FromMilliseconds(5));
+                }
             }
             finally
             {
@@ -522,6 +534,9 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
             }
         }
     }
+
+    /// <summary>How long a structure's growth waits for other evacuations to free room before it reports the budget too small.</summary>
+    private static readonly TimeSpan MetadataWaitLimit = TimeSpan.FromSeconds(5);
 
     private static void Wait(ValueTask task)
     {

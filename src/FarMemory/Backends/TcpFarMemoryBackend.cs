@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using FarMemory.Backends.Tcp;
 using FarMemory.Offload;
@@ -36,10 +37,20 @@ public sealed class TcpFarMemoryBackend : IFarMemoryBackend, ISynchronousFarMemo
     /// <summary>Connects to a server at <paramref name="host"/>:<paramref name="port"/>.</summary>
     public static async Task<TcpFarMemoryBackend> ConnectAsync(string host, int port, TcpFarMemoryBackendOptions? options = null, CancellationToken cancellationToken = default)
     {
-        IPAddress[] addresses = await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+        ArgumentException.ThrowIfNullOrWhiteSpace(host);
+        IPAddress[] addresses;
+        try
+        {
+            addresses = await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            throw new FarMemoryUnavailableException($"Cannot resolve the far-memory server's host '{host}' (port {port}): {e.Message}.", e);
+        }
+
         if (addresses.Length == 0)
         {
-            throw new FarMemoryUnavailableException($"Cannot resolve {host}.");
+            throw new FarMemoryUnavailableException($"Cannot resolve the far-memory server's host '{host}' (port {port}): no addresses.");
         }
 
         return await ConnectAsync(new IPEndPoint(addresses[0], port), options, cancellationToken).ConfigureAwait(false);

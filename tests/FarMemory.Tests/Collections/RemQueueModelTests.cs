@@ -27,7 +27,11 @@ public class RemQueueModelTests
         Gen.Select(Gen.OneOf(0, 1, 8, 128), genOp.Array[1, 120], (e, ops) => (e, ops)).Sample(
             c =>
             {
-                using FarMemoryRuntime runtime = CollectionMemory.CreateRuntime(MaxCount);
+                // With one element per object the pointer table alone is 24 KB at MaxCount; two
+                // segments more than the default leave the heap room above its floor (its open
+                // segments and the survivor), where growing the table would otherwise race the
+                // evacuator for the last segment and fail with a budget error now and then.
+                using FarMemoryRuntime runtime = CollectionMemory.CreateRuntime(MaxCount, segments: 6);
                 using RemQueue<long> queue = runtime.CreateQueue<long>(c.e);
                 var model = new Queue<long>();
                 foreach ((Kind kind, int n, long value) in c.ops)

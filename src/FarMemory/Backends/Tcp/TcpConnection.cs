@@ -80,9 +80,11 @@ internal sealed class TcpConnection : IAsyncDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
         TcpConnection? connection = null;
+        bool connected = false;
         try
         {
             await socket.ConnectAsync(endPoint, timeout.Token).ConfigureAwait(false);
+            connected = true;
             connection = new TcpConnection(socket, options);
             connection._receiveLoop = Task.Run(connection.ReceiveLoopAsync);
             connection.SessionKey = await connection.HelloAsync(sessionKey, timeout.Token).ConfigureAwait(false);
@@ -99,13 +101,51 @@ internal sealed class TcpConnection : IAsyncDisposable
                 socket.Dispose();
             }
 
-            if (e is FarMemoryException)
-            {
-                throw;
-            }
-
-            throw new FarMemoryUnavailableException($"Cannot connect to the far-memory server at {endPoint}.", e);
+            throw ConnectFailure(e, endPoint, options, connected, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// What a failed connect tells the caller: the caller's own cancellation as is; the connect
+    /// timeout as a timeout; a socket error (refused, unreachable) as unavailable, naming the
+    /// server; and, once connected, a peer that closes or answers the Hello with something that is
+    /// not a frame as "not a farmem-server". A farmem-server's own refusal (a bad auth token, a
+    /// version it does not speak) keeps its typed status.
+    /// </summary>
+    private static Exception ConnectFailure(Exception e, EndPoint endPoint, TcpFarMemoryBackendOptions options, bool connected, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return new OperationCanceledException("Connecting to the far-memory server was cancelled.", e, cancellationToken);
+        }
+
+        bool timedOut = e is OperationCanceledException || e.InnerException is OperationCanceledException;
+        if (timedOut)
+        {
+            return new FarMemoryTimeoutException(
+                $"Connecting to the far-memory server at {endPoint} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s " +
+                $"(TcpFarMemoryBackendOptions.ConnectTimeout){(connected ? ": it accepted the connection but did not answer the Hello" : "")}.", e);
+        }
+
+        if (!connected)
+        {
+            string reason = e is SocketException socket && socket.SocketErrorCode == SocketError.ConnectionRefused
+                ? "connection refused (is farmem-server running there?)"
+                : e.Message;
+            return new FarMemoryUnavailableException($"Cannot connect to the far-memory server at {endPoint}: {reason}.", e);
+        }
+
+        // A peer that closed, or sent bytes that are not a frame, is not a farmem-server; a status a
+        // farmem-server answered with (busy, unauthorized, ...) stays what it is.
+        Exception cause = e is FarMemoryUnavailableException && e.InnerException != null ? e.InnerException : e;
+        bool garbled = cause is IOException or SocketException or FarMemoryProtocolException { Status: FrameStatus.BadRequest };
+        if (!garbled)
+        {
+            return e is FarMemoryException ? e : new FarMemoryUnavailableException($"Cannot connect to the far-memory server at {endPoint}: {e.Message}", e);
+        }
+
+        string what = cause.Message;
+        return new FarMemoryProtocolException(FrameStatus.BadRequest, $"{endPoint} is not a farmem-server (bad greeting): {what}");
     }
 
     /// <summary>A pooled request; fill its inputs, then <see cref="Send"/>.</summary>
