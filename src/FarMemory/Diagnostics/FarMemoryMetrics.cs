@@ -14,12 +14,17 @@ public sealed class FarMemoryMetrics : IDisposable
     /// <summary>The tag on the Meter and on every measurement naming the runtime (<see cref="FarMemoryRuntime.Name"/>).</summary>
     public const string RuntimeTag = "farmemory.runtime";
 
+    /// <summary>The package version (the assembly's informational version, without build metadata).</summary>
+    private static readonly string s_version =
+        (typeof(FarMemoryMetrics).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "0.0.0").Split('+')[0];
+
     private readonly Meter _meter;
 
     internal FarMemoryMetrics(Func<FarMemoryStats> snapshot, string runtimeName)
     {
         var tags = new KeyValuePair<string, object?>[] { new(RuntimeTag, runtimeName) };
-        _meter = new Meter(new MeterOptions(MeterName) { Version = "0.1.0", Tags = tags });
+        _meter = new Meter(new MeterOptions(MeterName) { Version = s_version, Tags = tags });
         _meter.CreateObservableCounter("farmemory.hits", () => new Measurement<long>(snapshot().Hits, tags), "{dereference}", "Dereferences served locally");
         _meter.CreateObservableCounter("farmemory.misses", () => new Measurement<long>(snapshot().Misses, tags), "{dereference}", "Dereferences that brought an object in");
         _meter.CreateObservableCounter("farmemory.evictions", () => new Measurement<long>(snapshot().Evictions, tags), "{object}", "Objects evicted from local memory");
