@@ -78,6 +78,16 @@ public sealed class FarMemoryOptions
     /// <summary>Detect sequential and strided miss streams per structure and fetch ahead. Default true.</summary>
     public bool Prefetching { get; set; } = true;
 
+    /// <summary>
+    /// Where the runtime reports what an operator should know: evacuation and write-back failures,
+    /// allocation stalls over <see cref="StallWarningThreshold"/>, and a budget too small for the
+    /// objects open scopes hold. Null (the default) logs nothing.
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILogger? Logger { get; set; }
+
+    /// <summary>An allocation stall longer than this is logged as a warning (default 10 ms).</summary>
+    public TimeSpan StallWarningThreshold { get; set; } = TimeSpan.FromMilliseconds(10);
+
     /// <summary>Where evicted objects go. Null means a fresh <see cref="InProcessBackend"/>.</summary>
     public IFarMemoryBackend? Backend { get; set; }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using FarMemory.Backends;
+using FarMemory.Diagnostics;
 using FarMemory.Heap;
 using FarMemory.Pointers;
 using FarMemory.Prefetching;
@@ -277,7 +278,7 @@ public sealed unsafe partial class FarMemoryRuntime
             else if (attempts > 8 && Stopwatch.GetElapsedTime(lastProgress) > Options.AllocationStallTimeout)
             {
                 _stalls.Record(Stopwatch.GetTimestamp() - stallStart);
-                throw new FarMemoryBudgetException(
+                throw Exhausted(
                     $"No local memory for a {size}-byte object: the budget of {_budget.LimitBytes} bytes is taken by " +
                     "segments holding objects that open DerefScopes have refs into. End or Renew() long scopes, or raise LocalBudgetBytes.");
             }
@@ -307,8 +308,25 @@ public sealed unsafe partial class FarMemoryRuntime
             }
         }
 
-        _stalls.Record(Stopwatch.GetTimestamp() - stallStart);
+        long stalled = Stopwatch.GetTimestamp() - stallStart;
+        _stalls.Record(stalled);
+        if (Options.Logger is { } logger && stalled > Options.StallWarningThreshold.TotalSeconds * Stopwatch.Frequency)
+        {
+            RuntimeLog.AllocationStalled(logger, Name, stalled * 1000.0 / Stopwatch.Frequency, _budget.LimitBytes);
+        }
+
         return allocation;
+    }
+
+    /// <summary>A budget error, logged when the runtime has a logger.</summary>
+    private FarMemoryBudgetException Exhausted(string message)
+    {
+        if (Options.Logger is { } logger)
+        {
+            RuntimeLog.BudgetExhausted(logger, Name, message);
+        }
+
+        return new FarMemoryBudgetException(message);
     }
 
     /// <summary>

@@ -65,8 +65,12 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
         _budget = new MemoryBudget(Options.LocalBudgetBytes);
         _heap = new LocalHeap(_budget, Options.EffectiveSegmentSize);
         _epochs = new EpochTable();
-        _evacuator = new Evacuator(Options, _heap, _budget, _epochs, _waiters, Backend, _counters);
+        _evacuator = new Evacuator(Options, _heap, _budget, _epochs, _waiters, Backend, _counters) { RuntimeName = Name };
         _metrics = new FarMemoryMetrics(GetStats, Name);
+        if (Options.Logger is { } logger)
+        {
+            Diagnostics.RuntimeLog.Started(logger, Name, Options.LocalBudgetBytes, Options.EffectiveSegmentSize, Backend.GetType().Name);
+        }
     }
 
     public FarMemoryOptions Options { get; }
@@ -507,7 +511,7 @@ public sealed unsafe partial class FarMemoryRuntime : IDisposable, IAsyncDisposa
             if (bytes > _budget.LimitBytes - ((long)FarMemoryOptions.MinimumSegments * _heap.SegmentSize) ||
                 attempts > 4 + (2 * _heap.SegmentCount) || waitedTooLong)
             {
-                throw new FarMemoryBudgetException(
+                throw Exhausted(
                     $"The structure needs {bytes} bytes of pointer table, more than the budget of {_budget.LimitBytes} bytes " +
                     $"can spare next to {FarMemoryOptions.MinimumSegments} heap segments. Raise LocalBudgetBytes or use more elements per object.");
             }

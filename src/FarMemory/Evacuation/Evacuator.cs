@@ -47,6 +47,9 @@ internal sealed unsafe class Evacuator : IDisposable
     public const int MaxBatchBytes = 256 * 1024;
     public const int BatchesInFlight = 4;
 
+    /// <summary>The owning runtime's name, for its log events.</summary>
+    public string RuntimeName { get; set; } = "";
+
     /// <summary>Most segments one background round evacuates under one barrier.</summary>
     public const int MaxSegmentsPerRound = 8;
 
@@ -277,10 +280,14 @@ internal sealed unsafe class Evacuator : IDisposable
                     }
                 }
             }
-            catch (FarMemoryException)
+            catch (FarMemoryException e)
             {
                 // A failed write-back keeps its objects; the next round retries. Mutators that need
                 // the room see the error themselves when they evacuate.
+                if (_options.Logger is { } logger)
+                {
+                    RuntimeLog.EvacuationFailed(logger, RuntimeName, e);
+                }
             }
             catch (ObjectDisposedException)
             {
