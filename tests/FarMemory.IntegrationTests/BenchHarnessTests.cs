@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace FarMemory.IntegrationTests;
@@ -28,12 +27,12 @@ public class BenchHarnessTests
     [Fact]
     public void EvictionReplaysATraceFile()
     {
-        string root = RepositoryRoot();
+        string root = ChildProcess.RepositoryRoot();
         string harness = Path.Combine(root, "benchmarks", "FarMemory.Bench", "bin", "Release", "net10.0", "FarMemory.Bench.dll");
         string trace = Path.Combine(Path.GetTempPath(), $"farmemory-trace-{Guid.NewGuid():N}.txt");
         string json = Path.ChangeExtension(trace, ".json");
         File.WriteAllText(trace, "# textbook\n7\n0\n1\n2\n0\n3\n0\n4\n2\n3\n0\n3\n2\n1\n2\n0\n1\n7\n0\n1\n");
-        (int exit, string output) = Run("dotnet", $"\"{harness}\" eviction --trace \"{trace}\" --frames 3 --json \"{json}\"", TimeSpan.FromMinutes(1));
+        (int exit, string output) = ChildProcess.Run("dotnet", $"\"{harness}\" eviction --trace \"{trace}\" --frames 3 --json \"{json}\"", TimeSpan.FromMinutes(1));
         Assert.True(exit == 0, output);
         using JsonDocument document = JsonDocument.Parse(File.ReadAllText(json));
         JsonElement faults = document.RootElement.GetProperty("extra").GetProperty("faults");
@@ -48,7 +47,7 @@ public class BenchHarnessTests
     [MemberData(nameof(Workloads))]
     public void QuickRunWritesContractJson(string workload, string[] systems)
     {
-        string root = RepositoryRoot();
+        string root = ChildProcess.RepositoryRoot();
         string harness = Path.Combine(root, "benchmarks", "FarMemory.Bench", "bin", "Release", "net10.0", "FarMemory.Bench.dll");
         Assert.True(File.Exists(harness), $"build the solution in Release first ({harness})");
         string json = Path.Combine(Path.GetTempPath(), $"farmemory-{workload}-{Guid.NewGuid():N}.json");
@@ -59,7 +58,7 @@ public class BenchHarnessTests
             "kv" => "--size 4m --requests 40000",
             _ => "",
         };
-        (int exit, string output) = Run("dotnet", $"\"{harness}\" {workload} --quick {args} --json \"{json}\"", TimeSpan.FromMinutes(3));
+        (int exit, string output) = ChildProcess.Run("dotnet", $"\"{harness}\" {workload} --quick {args} --json \"{json}\"", TimeSpan.FromMinutes(3));
         Assert.True(exit == 0, output);
 
         using JsonDocument document = JsonDocument.Parse(File.ReadAllText(json));
@@ -131,7 +130,7 @@ public class BenchHarnessTests
         // else the copy kept with these tests (ContractCheckerCopyMatchesTheSharedOne keeps them equal).
         string checker = ContractChecker(root);
         Assert.True(OnPath("python3"), "python3 is needed to run the bench JSON contract checker; install it (apt-get install -y python3).");
-        (int checkExit, string checkOutput) = Run("python3", $"\"{checker}\" \"{json}\"", TimeSpan.FromMinutes(1));
+        (int checkExit, string checkOutput) = ChildProcess.Run("python3", $"\"{checker}\" \"{json}\"", TimeSpan.FromMinutes(1));
         Assert.True(checkExit == 0, $"{checker}: {checkOutput}");
 
         File.Delete(json);
@@ -140,7 +139,7 @@ public class BenchHarnessTests
     [Fact]
     public void ContractCheckerCopyMatchesTheSharedOne()
     {
-        string root = RepositoryRoot();
+        string root = ChildProcess.RepositoryRoot();
         string copy = Path.Combine(root, "tests", "FarMemory.IntegrationTests", "Contract", "check-bench-json.py");
         Assert.True(File.Exists(copy), $"The copy of the bench JSON contract checker is missing: {copy}");
         string shared = Path.Combine(root, "..", "shared", "tools", "check-bench-json.py");
@@ -165,35 +164,4 @@ public class BenchHarnessTests
     private static bool OnPath(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Any(directory => File.Exists(Path.Combine(directory, program)));
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir != null && !File.Exists(Path.Combine(dir.FullName, "FarMemory.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("FarMemory.sln not found above the test directory.");
-    }
-
-    private static (int Exit, string Output) Run(string file, string arguments, TimeSpan timeout)
-    {
-        var info = new ProcessStartInfo(file, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using Process process = Process.Start(info)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            return (-1, $"timed out after {timeout}");
-        }
-
-        return (process.ExitCode, stdout.Result + stderr.Result);
-    }
 }

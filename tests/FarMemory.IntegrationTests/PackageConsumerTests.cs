@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 
 namespace FarMemory.IntegrationTests;
@@ -15,7 +14,7 @@ public class PackageConsumerTests
     [Fact]
     public void TheReadmeExampleRunsAgainstThePackedPackages()
     {
-        string root = RepositoryRoot();
+        string root = ChildProcess.RepositoryRoot();
         string work = Path.Combine(Path.GetTempPath(), $"farmemory-consumer-{Guid.NewGuid():N}");
         string feed = Path.Combine(work, "feed");
         string app = Path.Combine(work, "app");
@@ -28,7 +27,7 @@ public class PackageConsumerTests
             foreach (string project in new[] { "src/FarMemory/FarMemory.csproj", "src/FarMemory.Server/FarMemory.Server.csproj" })
             {
                 // The Release build the test run made is what gets packed.
-                (int exit, string output) = Run(root, $"pack \"{Path.Combine(root, project)}\" -c Release --no-build -o \"{feed}\" -p:Version={version}");
+                (int exit, string output) = ChildProcess.Run("dotnet", $"pack \"{Path.Combine(root, project)}\" -c Release --no-build -o \"{feed}\" -p:Version={version}", s_step, root);
                 Assert.True(exit == 0, $"dotnet pack {project} failed:\n{output}");
             }
 
@@ -57,7 +56,7 @@ public class PackageConsumerTests
                 """);
             File.WriteAllText(Path.Combine(app, "Program.cs"), ReadmeExample(root));
 
-            (int runExit, string runOutput) = Run(app, "run -c Release");
+            (int runExit, string runOutput) = ChildProcess.Run("dotnet", "run -c Release", s_step, app);
             Assert.True(runExit == 0, $"the README example failed against the packages:\n{runOutput}");
             Assert.Contains("FarMemoryStats { Hits = ", runOutput);
         }
@@ -87,40 +86,6 @@ public class PackageConsumerTests
     {
         string version = typeof(FarMemoryRuntime).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
         return version.Split('+', '-')[0];
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir != null && !File.Exists(Path.Combine(dir.FullName, "FarMemory.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("FarMemory.sln not found above the test directory.");
-    }
-
-    private static (int Exit, string Output) Run(string directory, string arguments)
-    {
-        var info = new ProcessStartInfo("dotnet", arguments)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        using Process process = Process.Start(info)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(s_step))
-        {
-            process.Kill(entireProcessTree: true);
-            return (-1, $"dotnet {arguments} timed out after {s_step}");
-        }
-
-        return (process.ExitCode, stdout.Result + stderr.Result);
     }
 
     private static void TryDelete(string path)

@@ -22,13 +22,7 @@ internal static class CellParser
     private static bool TryShortInteger(ReadOnlySpan<char> s, out long value)
     {
         value = 0;
-        int i = 0;
-        bool negative = false;
-        if (s.Length > 0 && (s[0] == '-' || s[0] == '+'))
-        {
-            negative = s[0] == '-';
-            i = 1;
-        }
+        int i = Sign(s, out bool negative);
 
         if (s.Length == i || s.Length - i > 18)
         {
@@ -58,6 +52,13 @@ internal static class CellParser
     public static bool TryDouble(ReadOnlySpan<char> s, out double value) =>
         TryShortDecimal(s, out value) || double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
 
+    /// <summary>Where the digits start: after a leading '-' (<paramref name="negative"/>) or '+', if any.</summary>
+    private static int Sign(ReadOnlySpan<char> s, out bool negative)
+    {
+        negative = s.Length > 0 && s[0] == '-';
+        return s.Length > 0 && (negative || s[0] == '+') ? 1 : 0;
+    }
+
     /// <summary>Exact powers of ten a double holds (10^0 .. 10^22).</summary>
     private static ReadOnlySpan<double> PowersOfTen =>
     [
@@ -76,13 +77,7 @@ internal static class CellParser
     private static bool TryShortDecimal(ReadOnlySpan<char> s, out double value)
     {
         value = 0;
-        int i = 0;
-        bool negative = false;
-        if (s.Length > 0 && (s[0] == '-' || s[0] == '+'))
-        {
-            negative = s[0] == '-';
-            i = 1;
-        }
+        int i = Sign(s, out bool negative);
 
         long mantissa = 0;
         int digits = 0;

@@ -112,35 +112,30 @@ internal sealed class CsvColumn : IDisposable
                 _doubles!.AppendRange(System.Runtime.InteropServices.MemoryMarshal.Cast<long, double>(raw), valid);
                 break;
             case ColumnKind.Int32:
-                for (int i = 0; i < raw.Length; i++)
-                {
-                    if (valid[i] != 0)
-                    {
-                        _ints!.Append((int)raw[i]);
-                    }
-                    else
-                    {
-                        _ints!.AppendNull();
-                    }
-                }
-
+                AppendNarrowed(_ints!, raw, valid);
                 break;
             case ColumnKind.Boolean:
-                for (int i = 0; i < raw.Length; i++)
-                {
-                    if (valid[i] != 0)
-                    {
-                        _bytes!.Append((byte)raw[i]);
-                    }
-                    else
-                    {
-                        _bytes!.AppendNull();
-                    }
-                }
-
+                AppendNarrowed(_bytes!, raw, valid);
                 break;
             default:
                 throw new InvalidOperationException("Internal: a string column takes its cells, not parsed values.");
+        }
+    }
+
+    /// <summary>Appends the 64-bit parsed values to a narrower builder (ints, bools as bytes).</summary>
+    private static void AppendNarrowed<TStore>(ColumnBuilder<TStore> builder, ReadOnlySpan<long> raw, ReadOnlySpan<byte> valid)
+        where TStore : unmanaged, System.Numerics.INumber<TStore>
+    {
+        for (int i = 0; i < raw.Length; i++)
+        {
+            if (valid[i] != 0)
+            {
+                builder.Append(TStore.CreateTruncating(raw[i]));
+            }
+            else
+            {
+                builder.AppendNull();
+            }
         }
     }
 
