@@ -337,18 +337,31 @@ public sealed unsafe partial class FarMemoryRuntime
     /// heap ran out of room), so the caller can resume from there.
     /// </summary>
     internal int Prefetch(FarStructure structure, long first, long stride, int count, bool nonTemporal) =>
-        Prefetch(structure, new StridedIds(first, stride, count), nonTemporal);
+        Prefetch(structure, new StridedIds(first, stride, count), nonTemporal, out _);
 
     /// <summary>
     /// Like the strided overload, for any list of object ids (a multi-get's misses): one batched
     /// read in the background for those that are far and not already on their way.
     /// </summary>
     internal int Prefetch(FarStructure structure, ReadOnlySpan<long> ids, bool nonTemporal) =>
-        Prefetch(structure, new ListedIds(ids), nonTemporal);
+        Prefetch(structure, new ListedIds(ids), nonTemporal, out _);
 
-    private int Prefetch<TIds>(FarStructure structure, TIds ids, bool nonTemporal)
+    /// <summary>
+    /// The async API's miss: fetches the far objects among <paramref name="ids"/> like a prefetch
+    /// (one batched read, no thread blocked, no scope held) and completes when they are published,
+    /// so the caller's next dereference finds them local. Objects it could not claim room for (a
+    /// full heap) or that another fetch is bringing in are left to that dereference.
+    /// </summary>
+    internal Task FetchAsync(FarStructure structure, ReadOnlySpan<long> ids)
+    {
+        Prefetch(structure, new ListedIds(ids), nonTemporal: false, out Task? completion);
+        return completion ?? Task.CompletedTask;
+    }
+
+    private int Prefetch<TIds>(FarStructure structure, TIds ids, bool nonTemporal, out Task? completion)
         where TIds : IObjectIds, allows ref struct
     {
+        completion = null;
         int count = ids.Count;
         Interlocked.Increment(ref structure.OperationsInFlight);
         if (Volatile.Read(ref _disposed) != 0 || structure.IsDisposed)
@@ -431,7 +444,7 @@ public sealed unsafe partial class FarMemoryRuntime
             {
                 batch.Runtime = this;
                 batch.Structure = structure;
-                read.AsTask().ContinueWith(
+                completion = read.AsTask().ContinueWith(
                     static (task, state) =>
                     {
                         var b = (PrefetchBatch)state!;

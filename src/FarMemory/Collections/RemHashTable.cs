@@ -281,8 +281,18 @@ public sealed unsafe partial class RemHashTable<TKey, TValue> : IDisposable
 
         const int MaxBatch = 64;
         Span<long> far = stackalloc long[MaxBatch];
+        _store.Prefetch(far[..GatherFarPairs(keys, far)]);
+    }
+
+    /// <summary>
+    /// The far pairs (object ids) of as many of <paramref name="keys"/> as <paramref name="far"/>
+    /// holds, read from the index without locks; the caller's scope must be active and not park
+    /// meanwhile, so no resize frees the buckets. Returns how many it wrote.
+    /// </summary>
+    private int GatherFarPairs(ReadOnlySpan<TKey> keys, Span<long> far)
+    {
         int farCount = 0;
-        for (int i = 0; i < keys.Length && farCount < MaxBatch; i++)
+        for (int i = 0; i < keys.Length && farCount < far.Length; i++)
         {
             ulong hash = Hash(keys[i]);
             uint tag = (uint)hash;
@@ -314,7 +324,7 @@ public sealed unsafe partial class RemHashTable<TKey, TValue> : IDisposable
             }
         }
 
-        _store.Prefetch(far[..farCount]);
+        return farCount;
     }
 
     /// <summary>

@@ -1,0 +1,101 @@
+using FarMemory.Scopes;
+
+namespace FarMemory.Collections;
+
+/// <summary>
+/// The async twins of <see cref="TryGet"/>, <see cref="Put"/> and <see cref="TryGetMany"/>: no
+/// thread blocks on a far pair and no scope crosses an await. A lookup whose pair is local (or
+/// absent) completes synchronously without allocating; a far pair is fetched with a background
+/// read the caller awaits, then the operation runs in a scope of its own. Results are copies.
+/// </summary>
+public sealed partial class RemHashTable<TKey, TValue>
+{
+    /// <summary>Looks up <paramref name="key"/>: (true, its value), or (false, default) when absent.</summary>
+    public ValueTask<(bool Found, TValue Value)> TryGetAsync(TKey key, CancellationToken cancellationToken = default)
+    {
+        Task fetch = FetchFarPairs([key]);
+        if (fetch.IsCompleted)
+        {
+            using DerefScope scope = _store.Runtime.EnterScope();
+            bool found = TryGet(key, out TValue value, scope);
+            return new ValueTask<(bool, TValue)>((found, value));
+        }
+
+        return TryGetAfterFetchAsync(key, fetch, cancellationToken);
+    }
+
+    /// <summary>Inserts or replaces; true when the key was new.</summary>
+    public ValueTask<bool> PutAsync(TKey key, TValue value, CancellationToken cancellationToken = default)
+    {
+        Task fetch = FetchFarPairs([key]);
+        if (fetch.IsCompleted)
+        {
+            using DerefScope scope = _store.Runtime.EnterScope();
+            return new ValueTask<bool>(Put(key, value, scope));
+        }
+
+        return PutAfterFetchAsync(key, value, fetch, cancellationToken);
+    }
+
+    /// <summary>
+    /// Looks up many keys, fetching every far pair among them with batched reads first (about one
+    /// round trip for all of them); like <see cref="TryGetMany"/>, returns how many were found.
+    /// </summary>
+    public async ValueTask<int> TryGetManyAsync(ReadOnlyMemory<TKey> keys, Memory<TValue> values, Memory<bool> found, CancellationToken cancellationToken = default)
+    {
+        if (values.Length < keys.Length || found.Length < keys.Length)
+        {
+            throw new ArgumentException("values and found must be at least as long as keys.");
+        }
+
+        const int Batch = 64;
+        int hits = 0;
+        for (int at = 0; at < keys.Length; at += Batch)
+        {
+            int n = Math.Min(Batch, keys.Length - at);
+            Task fetch = FetchFarPairs(keys.Span.Slice(at, n));
+            if (!fetch.IsCompleted)
+            {
+                await fetch.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            hits += LookUp(keys.Slice(at, n), values.Slice(at, n), found.Slice(at, n));
+        }
+
+        return hits;
+    }
+
+    private int LookUp(ReadOnlyMemory<TKey> keys, Memory<TValue> values, Memory<bool> found)
+    {
+        using DerefScope scope = _store.Runtime.EnterScope();
+        return TryGetMany(keys.Span, values.Span, found.Span, scope);
+    }
+
+    /// <summary>Starts one batched fetch of the far pairs of <paramref name="keys"/> (at most 64); completed when none is far.</summary>
+    private Task FetchFarPairs(ReadOnlySpan<TKey> keys)
+    {
+        Span<long> far = stackalloc long[Math.Min(keys.Length, 64)];
+        int n;
+        using (DerefScope scope = _store.Runtime.EnterScope())
+        {
+            n = GatherFarPairs(keys, far);
+        }
+
+        return n == 0 ? Task.CompletedTask : _store.Runtime.FetchAsync(_store.Structure, far[..n]);
+    }
+
+    private async ValueTask<(bool, TValue)> TryGetAfterFetchAsync(TKey key, Task fetch, CancellationToken cancellationToken)
+    {
+        await fetch.WaitAsync(cancellationToken).ConfigureAwait(false);
+        using DerefScope scope = _store.Runtime.EnterScope();
+        bool found = TryGet(key, out TValue value, scope);
+        return (found, value);
+    }
+
+    private async ValueTask<bool> PutAfterFetchAsync(TKey key, TValue value, Task fetch, CancellationToken cancellationToken)
+    {
+        await fetch.WaitAsync(cancellationToken).ConfigureAwait(false);
+        using DerefScope scope = _store.Runtime.EnterScope();
+        return Put(key, value, scope);
+    }
+}

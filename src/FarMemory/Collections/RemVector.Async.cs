@@ -1,0 +1,114 @@
+using FarMemory.Scopes;
+
+namespace FarMemory.Collections;
+
+/// <summary>
+/// The async twins of <see cref="Read"/> and <see cref="Write"/>, for code that must not block a
+/// thread on a miss (an ASP.NET Core handler): they copy values, hold no scope across an await,
+/// and complete synchronously, allocating nothing, when the object is local. A far object is
+/// fetched with a batched background read the caller awaits; then the copy runs in a scope of its
+/// own. If the heap has no room for the fetch, the copy makes room on the calling thread as the
+/// synchronous API does.
+/// </summary>
+public sealed partial class RemVector<T>
+{
+    /// <summary>Reads element <paramref name="index"/>.</summary>
+    public ValueTask<T> ReadAsync(long index, CancellationToken cancellationToken = default)
+    {
+        CheckIndex(index);
+        if (!IsOnlyFar(index >> _shift))
+        {
+            using DerefScope scope = Runtime.EnterScope();
+            return new ValueTask<T>(Read(index, scope));
+        }
+
+        return ReadAfterFetchAsync(index, cancellationToken);
+    }
+
+    /// <summary>Writes element <paramref name="index"/>.</summary>
+    public ValueTask WriteAsync(long index, T value, CancellationToken cancellationToken = default)
+    {
+        CheckIndex(index);
+        if (!IsOnlyFar(index >> _shift))
+        {
+            using DerefScope scope = Runtime.EnterScope();
+            Write(index, value, scope);
+            return ValueTask.CompletedTask;
+        }
+
+        return WriteAfterFetchAsync(index, value, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads <paramref name="destination"/>[i] = this[<paramref name="indices"/>[i]], fetching every
+    /// far object among them with one batched read first, so k far elements cost about one round trip.
+    /// </summary>
+    public async ValueTask ReadManyAsync(ReadOnlyMemory<long> indices, Memory<T> destination, CancellationToken cancellationToken = default)
+    {
+        if (destination.Length < indices.Length)
+        {
+            throw new ArgumentException("destination must be at least as long as indices.", nameof(destination));
+        }
+
+        const int Batch = 256;
+        for (int at = 0; at < indices.Length; at += Batch)
+        {
+            ReadOnlyMemory<long> part = indices.Slice(at, Math.Min(Batch, indices.Length - at));
+            Task fetch = FetchFar(part.Span);
+            if (!fetch.IsCompleted)
+            {
+                await fetch.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            CopyOut(part.Span, destination.Span.Slice(at, part.Length));
+        }
+    }
+
+    private bool IsOnlyFar(long objectIndex) => _store.IsFar(objectIndex);
+
+    private Task FetchFar(ReadOnlySpan<long> indices)
+    {
+        Span<long> far = stackalloc long[indices.Length];
+        int n = 0;
+        foreach (long index in indices)
+        {
+            CheckIndex(index);
+            long id = index >> _shift;
+            if (IsOnlyFar(id) && (n == 0 || far[n - 1] != id))
+            {
+                far[n++] = id;
+            }
+        }
+
+        return n == 0 ? Task.CompletedTask : Runtime.FetchAsync(_store.Structure, far[..n]);
+    }
+
+    private void CopyOut(ReadOnlySpan<long> indices, Span<T> destination)
+    {
+        using DerefScope scope = Runtime.EnterScope();
+        for (int i = 0; i < indices.Length; i++)
+        {
+            destination[i] = Read(indices[i], scope);
+        }
+    }
+
+    private async ValueTask<T> ReadAfterFetchAsync(long index, CancellationToken cancellationToken)
+    {
+        await FetchOne(index >> _shift, cancellationToken).ConfigureAwait(false);
+        using DerefScope scope = Runtime.EnterScope();
+        return Read(index, scope);
+    }
+
+    private async ValueTask WriteAfterFetchAsync(long index, T value, CancellationToken cancellationToken)
+    {
+        await FetchOne(index >> _shift, cancellationToken).ConfigureAwait(false);
+        using DerefScope scope = Runtime.EnterScope();
+        Write(index, value, scope);
+    }
+
+    private Task FetchOne(long objectIndex, CancellationToken cancellationToken)
+    {
+        Span<long> id = [objectIndex];
+        return Runtime.FetchAsync(_store.Structure, id).WaitAsync(cancellationToken);
+    }
+}
