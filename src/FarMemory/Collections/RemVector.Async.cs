@@ -64,6 +64,52 @@ public sealed partial class RemVector<T>
         }
     }
 
+    /// <summary>
+    /// Copies <paramref name="destination"/>.Length elements from <paramref name="start"/>, fetching
+    /// the range's far objects with one batched read first (an 8 KiB value of a web front-end, a
+    /// chunk of a column), then copying in a scope of its own.
+    /// </summary>
+    public async ValueTask CopyToAsync(long start, Memory<T> destination, CancellationToken cancellationToken = default)
+    {
+        const int Batch = 256;
+        long end = start + destination.Length;
+        if (start < 0 || end > Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(start), start, $"[{start}, {end}) is outside the {Count} elements.");
+        }
+
+        if (destination.IsEmpty)
+        {
+            return;
+        }
+
+        for (long first = start >> _shift, last = (end - 1) >> _shift; first <= last; first += Batch)
+        {
+            Task fetch = FetchObjects(first, (int)Math.Min(Batch, last - first + 1));
+            if (!fetch.IsCompleted)
+            {
+                await fetch.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        CopyTo(start, destination.Span);
+    }
+
+    private Task FetchObjects(long first, int count)
+    {
+        Span<long> far = stackalloc long[count];
+        int n = 0;
+        for (long id = first; id < first + count; id++)
+        {
+            if (IsOnlyFar(id))
+            {
+                far[n++] = id;
+            }
+        }
+
+        return n == 0 ? Task.CompletedTask : Runtime.FetchAsync(_store.Structure, far[..n]);
+    }
+
     private bool IsOnlyFar(long objectIndex) => _store.IsFar(objectIndex);
 
     private Task FetchFar(ReadOnlySpan<long> indices)
