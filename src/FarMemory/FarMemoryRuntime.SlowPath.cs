@@ -348,15 +348,45 @@ public sealed unsafe partial class FarMemoryRuntime
 
     /// <summary>
     /// The async API's miss: fetches the far objects among <paramref name="ids"/> like a prefetch
-    /// (one batched read, no thread blocked, no scope held) and completes when they are published,
-    /// so the caller's next dereference finds them local. Objects it could not claim room for (a
-    /// full heap) or that another fetch is bringing in are left to that dereference.
+    /// (one batched read, no thread blocked, no scope held) and completes when none of them is in
+    /// flight any more: its own fetch, another thread's, or an evacuation of it. The caller's next
+    /// dereference then finds them local. Objects it could not claim room for (a full heap) are
+    /// left to that dereference, which makes room as the synchronous path does.
     /// </summary>
     internal Task FetchAsync(FarStructure structure, ReadOnlySpan<long> ids)
     {
-        Prefetch(structure, new ListedIds(ids), nonTemporal: false, out Task? completion);
-        return completion ?? Task.CompletedTask;
+        Prefetch(structure, new ListedIds(ids), nonTemporal: false, out _);
+        Task? one = null;
+        List<Task>? many = null;
+        foreach (long id in ids)
+        {
+            if ((ulong)id >= (ulong)structure.Table.Count)
+            {
+                continue;
+            }
+
+            Task wait = _waiters.WaitWhileAsync(structure.Table[id], MetadataWord.Fetching | MetadataWord.Evacuating);
+            if (wait.IsCompleted)
+            {
+                continue;
+            }
+
+            if (one == null)
+            {
+                one = wait;
+            }
+            else
+            {
+                (many ??= [one]).Add(wait);
+            }
+        }
+
+        return many != null ? Task.WhenAll(many) : one ?? Task.CompletedTask;
     }
+
+    /// <summary>Whether the async API should go through <see cref="FetchAsync"/>: the object is not simply present (far, in flight, or being evacuated).</summary>
+    internal static bool NeedsFetch(ulong* word) =>
+        (Volatile.Read(ref *word) & (MetadataWord.Present | MetadataWord.Fetching | MetadataWord.Evacuating)) != MetadataWord.Present;
 
     private int Prefetch<TIds>(FarStructure structure, TIds ids, bool nonTemporal, out Task? completion)
         where TIds : IObjectIds, allows ref struct

@@ -16,7 +16,7 @@ public sealed partial class RemArray<T>
     public ValueTask<T> ReadAsync(long index, CancellationToken cancellationToken = default)
     {
         CheckIndex(index);
-        if (!IsOnlyFar(index >> _shift))
+        if (!NeedsFetch(index >> _shift))
         {
             using DerefScope scope = _runtime.EnterScope();
             return new ValueTask<T>(Read(index, scope));
@@ -29,7 +29,7 @@ public sealed partial class RemArray<T>
     public ValueTask WriteAsync(long index, T value, CancellationToken cancellationToken = default)
     {
         CheckIndex(index);
-        if (!IsOnlyFar(index >> _shift))
+        if (!NeedsFetch(index >> _shift))
         {
             using DerefScope scope = _runtime.EnterScope();
             Write(index, value, scope);
@@ -101,7 +101,7 @@ public sealed partial class RemArray<T>
         int n = 0;
         for (long id = first; id < first + count; id++)
         {
-            if (IsOnlyFar(id))
+            if (NeedsFetch(id))
             {
                 far[n++] = id;
             }
@@ -111,7 +111,7 @@ public sealed partial class RemArray<T>
     }
 
     // Reads the metadata word without a scope: a hint only, the copy after it re-checks under one.
-    private unsafe bool IsOnlyFar(long objectIndex) => Pointers.MetadataWord.IsOnlyFar(Volatile.Read(ref *WordOf(objectIndex)));
+    private unsafe bool NeedsFetch(long objectIndex) => FarMemoryRuntime.NeedsFetch(WordOf(objectIndex));
 
     private Task FetchFar(ReadOnlySpan<long> indices)
     {
@@ -121,7 +121,7 @@ public sealed partial class RemArray<T>
         {
             CheckIndex(index);
             long id = index >> _shift;
-            if (IsOnlyFar(id) && (n == 0 || far[n - 1] != id))
+            if (NeedsFetch(id) && (n == 0 || far[n - 1] != id))
             {
                 far[n++] = id;
             }

@@ -78,7 +78,7 @@ public sealed partial class RemHashTable<TKey, TValue>
         int n;
         using (DerefScope scope = _store.Runtime.EnterScope())
         {
-            n = GatherFarPairs(keys, far);
+            n = GatherFarPairs(keys, far, inFlightToo: true);
         }
 
         return n == 0 ? Task.CompletedTask : _store.Runtime.FetchAsync(_store.Structure, far[..n]);

@@ -281,15 +281,16 @@ public sealed unsafe partial class RemHashTable<TKey, TValue> : IDisposable
 
         const int MaxBatch = 64;
         Span<long> far = stackalloc long[MaxBatch];
-        _store.Prefetch(far[..GatherFarPairs(keys, far)]);
+        _store.Prefetch(far[..GatherFarPairs(keys, far, inFlightToo: false)]);
     }
 
     /// <summary>
     /// The far pairs (object ids) of as many of <paramref name="keys"/> as <paramref name="far"/>
     /// holds, read from the index without locks; the caller's scope must be active and not park
-    /// meanwhile, so no resize frees the buckets. Returns how many it wrote.
+    /// meanwhile, so no resize frees the buckets. With <paramref name="inFlightToo"/>, also the pairs
+    /// being fetched or evacuated (which the async API waits for). Returns how many it wrote.
     /// </summary>
-    private int GatherFarPairs(ReadOnlySpan<TKey> keys, Span<long> far)
+    private int GatherFarPairs(ReadOnlySpan<TKey> keys, Span<long> far, bool inFlightToo)
     {
         int farCount = 0;
         for (int i = 0; i < keys.Length && farCount < far.Length; i++)
@@ -314,7 +315,7 @@ public sealed unsafe partial class RemHashTable<TKey, TValue> : IDisposable
                 // costs a wasted fetch; stopping there keeps the probe as short as a hit's.
                 if (bucket != Tombstone && (uint)(bucket >> 32) == tag)
                 {
-                    if (_store.IsFar(WordOf(bucket)))
+                    if (inFlightToo ? FarMemoryRuntime.NeedsFetch(_store.WordOf(WordOf(bucket))) : _store.IsFar(WordOf(bucket)))
                     {
                         far[farCount++] = WordOf(bucket);
                     }

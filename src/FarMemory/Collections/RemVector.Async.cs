@@ -16,7 +16,7 @@ public sealed partial class RemVector<T>
     public ValueTask<T> ReadAsync(long index, CancellationToken cancellationToken = default)
     {
         CheckIndex(index);
-        if (!IsOnlyFar(index >> _shift))
+        if (!NeedsFetch(index >> _shift))
         {
             using DerefScope scope = Runtime.EnterScope();
             return new ValueTask<T>(Read(index, scope));
@@ -29,7 +29,7 @@ public sealed partial class RemVector<T>
     public ValueTask WriteAsync(long index, T value, CancellationToken cancellationToken = default)
     {
         CheckIndex(index);
-        if (!IsOnlyFar(index >> _shift))
+        if (!NeedsFetch(index >> _shift))
         {
             using DerefScope scope = Runtime.EnterScope();
             Write(index, value, scope);
@@ -101,7 +101,7 @@ public sealed partial class RemVector<T>
         int n = 0;
         for (long id = first; id < first + count; id++)
         {
-            if (IsOnlyFar(id))
+            if (NeedsFetch(id))
             {
                 far[n++] = id;
             }
@@ -110,7 +110,8 @@ public sealed partial class RemVector<T>
         return n == 0 ? Task.CompletedTask : Runtime.FetchAsync(_store.Structure, far[..n]);
     }
 
-    private bool IsOnlyFar(long objectIndex) => _store.IsFar(objectIndex);
+    // Reads the metadata word without a scope: a hint only, the copy after it re-checks under one.
+    private unsafe bool NeedsFetch(long objectIndex) => FarMemoryRuntime.NeedsFetch(_store.WordOf(objectIndex));
 
     private Task FetchFar(ReadOnlySpan<long> indices)
     {
@@ -120,7 +121,7 @@ public sealed partial class RemVector<T>
         {
             CheckIndex(index);
             long id = index >> _shift;
-            if (IsOnlyFar(id) && (n == 0 || far[n - 1] != id))
+            if (NeedsFetch(id) && (n == 0 || far[n - 1] != id))
             {
                 far[n++] = id;
             }

@@ -11,6 +11,9 @@ internal sealed unsafe class WordWaiters
 
     private readonly object[] _stripes;
 
+    /// <summary>Per stripe, the async waiters: the word each waits on and the task it awaits (changed under the stripe's lock).</summary>
+    private readonly List<(nint Word, TaskCompletionSource Done)>?[] _async = new List<(nint, TaskCompletionSource)>?[StripeCount];
+
     public WordWaiters()
     {
         _stripes = new object[StripeCount];
@@ -46,6 +49,39 @@ internal sealed unsafe class WordWaiters
     }
 
     /// <summary>
+    /// Like <see cref="WaitWhile"/> without a thread: a task that completes once no bit of
+    /// <paramref name="mask"/> is set (at once if none is now). The same Waiters bit and stripe
+    /// serve both kinds of waiter, so whoever publishes the word wakes both.
+    /// </summary>
+    public Task WaitWhileAsync(ulong* word, ulong mask)
+    {
+        int index = StripeIndex(word);
+        object stripe = _stripes[index];
+        lock (stripe)
+        {
+            while (true)
+            {
+                ulong w = Volatile.Read(ref *word);
+                if ((w & mask) == 0)
+                {
+                    return Task.CompletedTask;
+                }
+
+                if ((w & MetadataWord.Waiters) == 0 &&
+                    Interlocked.CompareExchange(ref *word, w | MetadataWord.Waiters, w) != w)
+                {
+                    continue;
+                }
+
+                // Continuations run on the thread pool, never inside Publish (which holds the stripe).
+                var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                (_async[index] ??= []).Add(((nint)word, done));
+                return done.Task;
+            }
+        }
+    }
+
+    /// <summary>
     /// Replaces a word that is in a transient state and wakes its waiters if it had any. The new
     /// value never carries the waiters bit.
     /// </summary>
@@ -54,15 +90,30 @@ internal sealed unsafe class WordWaiters
         ulong old = Interlocked.Exchange(ref *word, value & ~MetadataWord.Waiters);
         if ((old & MetadataWord.Waiters) != 0)
         {
-            object stripe = Stripe(word);
+            int index = StripeIndex(word);
+            object stripe = _stripes[index];
             lock (stripe)
             {
                 Monitor.PulseAll(stripe);
+                List<(nint Word, TaskCompletionSource Done)>? waiting = _async[index];
+                if (waiting != null)
+                {
+                    for (int i = waiting.Count - 1; i >= 0; i--)
+                    {
+                        if (waiting[i].Word == (nint)word)
+                        {
+                            waiting[i].Done.TrySetResult();
+                            waiting.RemoveAt(i);
+                        }
+                    }
+                }
             }
         }
 
         return old;
     }
 
-    private object Stripe(ulong* word) => _stripes[(int)(((ulong)word >> 3) % StripeCount)];
+    private static int StripeIndex(ulong* word) => (int)(((ulong)word >> 3) % StripeCount);
+
+    private object Stripe(ulong* word) => _stripes[StripeIndex(word)];
 }
