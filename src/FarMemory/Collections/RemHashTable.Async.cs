@@ -53,9 +53,14 @@ public sealed partial class RemHashTable<TKey, TValue>
         for (int at = 0; at < keys.Length; at += Batch)
         {
             int n = Math.Min(Batch, keys.Length - at);
-            Task fetch = FetchFarPairs(keys.Span.Slice(at, n));
-            if (!fetch.IsCompleted)
+            for (int round = 0; round < FetchRounds; round++)
             {
+                Task fetch = FetchFarPairs(keys.Span.Slice(at, n));
+                if (fetch.IsCompleted)
+                {
+                    break;
+                }
+
                 await fetch.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
 
@@ -84,9 +89,17 @@ public sealed partial class RemHashTable<TKey, TValue>
         return n == 0 ? Task.CompletedTask : _store.Runtime.FetchAsync(_store.Structure, far[..n]);
     }
 
+    /// <summary>
+    /// Fetch-and-check rounds before the operation runs whatever the pairs' state: a pair can be
+    /// fetched and, in a full heap, evicted again (it arrives cold) before the continuation runs;
+    /// each round re-checks and waits without a thread, and only after the last would the
+    /// operation itself wait.
+    /// </summary>
+    private const int FetchRounds = 4;
+
     private async ValueTask<(bool, TValue)> TryGetAfterFetchAsync(TKey key, Task fetch, CancellationToken cancellationToken)
     {
-        await fetch.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await AgainAsync(key, fetch, cancellationToken).ConfigureAwait(false);
         using DerefScope scope = _store.Runtime.EnterScope();
         bool found = TryGet(key, out TValue value, scope);
         return (found, value);
@@ -94,8 +107,17 @@ public sealed partial class RemHashTable<TKey, TValue>
 
     private async ValueTask<bool> PutAfterFetchAsync(TKey key, TValue value, Task fetch, CancellationToken cancellationToken)
     {
-        await fetch.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await AgainAsync(key, fetch, cancellationToken).ConfigureAwait(false);
         using DerefScope scope = _store.Runtime.EnterScope();
         return Put(key, value, scope);
+    }
+
+    private async Task AgainAsync(TKey key, Task fetch, CancellationToken cancellationToken)
+    {
+        for (int round = 0; round < FetchRounds && !fetch.IsCompleted; round++)
+        {
+            await fetch.WaitAsync(cancellationToken).ConfigureAwait(false);
+            fetch = FetchFarPairs([key]);
+        }
     }
 }

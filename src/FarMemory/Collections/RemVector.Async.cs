@@ -54,9 +54,14 @@ public sealed partial class RemVector<T>
         for (int at = 0; at < indices.Length; at += Batch)
         {
             ReadOnlyMemory<long> part = indices.Slice(at, Math.Min(Batch, indices.Length - at));
-            Task fetch = FetchFar(part.Span);
-            if (!fetch.IsCompleted)
+            for (int round = 0; round < FetchRounds; round++)
             {
+                Task fetch = FetchFar(part.Span);
+                if (fetch.IsCompleted)
+                {
+                    break;
+                }
+
                 await fetch.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
 
@@ -85,9 +90,14 @@ public sealed partial class RemVector<T>
 
         for (long first = start >> _shift, last = (end - 1) >> _shift; first <= last; first += Batch)
         {
-            Task fetch = FetchObjects(first, (int)Math.Min(Batch, last - first + 1));
-            if (!fetch.IsCompleted)
+            for (int round = 0; round < FetchRounds; round++)
             {
+                Task fetch = FetchObjects(first, (int)Math.Min(Batch, last - first + 1));
+                if (fetch.IsCompleted)
+                {
+                    break;
+                }
+
                 await fetch.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -153,9 +163,18 @@ public sealed partial class RemVector<T>
         Write(index, value, scope);
     }
 
-    private Task FetchOne(long objectIndex, CancellationToken cancellationToken)
+    /// <summary>
+    /// Fetch-and-check rounds before the copy runs whatever the objects' state: an object can be
+    /// fetched and, in a full heap, evicted again (it arrives cold) before the continuation runs;
+    /// each round re-checks and waits without a thread, and only after the last would the copy wait.
+    /// </summary>
+    private const int FetchRounds = 4;
+
+    private async Task FetchOne(long objectIndex, CancellationToken cancellationToken)
     {
-        Span<long> id = [objectIndex];
-        return Runtime.FetchAsync(_store.Structure, id).WaitAsync(cancellationToken);
+        for (int round = 0; round < FetchRounds && NeedsFetch(objectIndex); round++)
+        {
+            await FetchObjects(objectIndex, 1).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 }
