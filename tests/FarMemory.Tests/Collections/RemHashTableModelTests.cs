@@ -33,7 +33,11 @@ public class RemHashTableModelTests
         Gen.Select(Gen.OneOf(1, 4, 16), RemHashTableModel.GenOp.Array[1500, 3000].Array[Threads], (s, ops) => (s, ops)).Sample(
             c =>
             {
-                using FarMemoryRuntime runtime = CollectionMemory.CreateRuntime(KeySpace + 1, localIndexBytes: IndexSlack);
+                // Six segments, not four: with four threads each holding a scope, four segments are
+                // the heap's floor (open segments and the survivor), where every segment can hold an
+                // object some scope has a ref into, and a loaded machine then fails an allocation
+                // with the typed budget error instead of exercising the table.
+                using FarMemoryRuntime runtime = CollectionMemory.CreateRuntime(KeySpace + 1, segments: 6, localIndexBytes: IndexSlack);
                 using RemHashTable<int, Twin> table = runtime.CreateHashTable<int, Twin>(c.s);
                 var failures = new ConcurrentQueue<string>();
                 var finals = new Dictionary<int, long>[Threads];
