@@ -33,6 +33,22 @@ public class ConnectErrorTests
     }
 
     [Fact]
+    public async Task AHostNameConnectsAndARefusedOneNamesHostAndPort()
+    {
+        await using Server.FarMemoryServer server = await Servers.StartAsync();
+        int port = server.EndPoint.Port;
+        await using (TcpFarMemoryBackend backend = await TcpFarMemoryBackend.ConnectAsync("localhost", port))
+        {
+            Assert.Equal(port, ((IPEndPoint)backend.EndPoint).Port);
+        }
+
+        await server.DisposeAsync();
+        FarMemoryUnavailableException e = await Assert.ThrowsAsync<FarMemoryUnavailableException>(() => TcpFarMemoryBackend.ConnectAsync("localhost", port));
+        Assert.Contains($"localhost:{port}", e.Message);
+        Assert.Contains("refused", e.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task AServerThatNeverAnswersTimesOut()
     {
         using var peer = new Peer(answer: null);

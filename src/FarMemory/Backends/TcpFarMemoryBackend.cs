@@ -53,7 +53,22 @@ public sealed class TcpFarMemoryBackend : IFarMemoryBackend, ISynchronousFarMemo
             throw new FarMemoryUnavailableException($"Cannot resolve the far-memory server's host '{host}' (port {port}): no addresses.");
         }
 
-        return await ConnectAsync(new IPEndPoint(addresses[0], port), options, cancellationToken).ConfigureAwait(false);
+        // A name can resolve to several addresses (IPv6 and IPv4, several hosts): try each in turn,
+        // as a browser would, and report the last failure if none answers.
+        FarMemoryUnavailableException? unreachable = null;
+        foreach (IPAddress address in addresses)
+        {
+            try
+            {
+                return await ConnectAsync(new IPEndPoint(address, port), options, cancellationToken).ConfigureAwait(false);
+            }
+            catch (FarMemoryUnavailableException e)
+            {
+                unreachable = e;
+            }
+        }
+
+        throw new FarMemoryUnavailableException($"Cannot connect to the far-memory server at {host}:{port} (tried {addresses.Length} address(es)): {unreachable!.Message}", unreachable);
     }
 
     /// <summary>Connects to a server at <paramref name="endPoint"/>.</summary>
