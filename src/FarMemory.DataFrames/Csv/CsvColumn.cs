@@ -70,6 +70,7 @@ internal sealed class CsvColumn : IDisposable
     /// Parses a non-empty cell of a numeric, timestamp or bool column into the 64 bits
     /// <see cref="AppendParsed"/> takes (a double's bits, ticks, an int or 0/1); false when it does not parse.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryParse(ColumnKind kind, ReadOnlySpan<char> cell, out long raw)
     {
         bool ok;
@@ -148,52 +149,26 @@ internal sealed class CsvColumn : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryAppend(ReadOnlySpan<char> cell)
     {
+        if (Kind == ColumnKind.String)
+        {
+            _ints!.Append(_ints.Strings!.GetOrAdd(cell));
+            return true;
+        }
+
+        if (!TryParse(Kind, cell, out long raw))
+        {
+            return false;
+        }
+
         switch (Kind)
         {
-            case ColumnKind.Int64:
-                if (CellParser.TryLong(cell, out long l))
-                {
-                    _longs!.Append(l);
-                    return true;
-                }
-
-                return false;
-            case ColumnKind.Double:
-                if (CellParser.TryDouble(cell, out double d))
-                {
-                    _doubles!.Append(d);
-                    return true;
-                }
-
-                return false;
-            case ColumnKind.Int32:
-                if (CellParser.TryInt(cell, out int i))
-                {
-                    _ints!.Append(i);
-                    return true;
-                }
-
-                return false;
-            case ColumnKind.Boolean:
-                if (CellParser.TryBool(cell, out bool b))
-                {
-                    _bytes!.Append(b ? (byte)1 : (byte)0);
-                    return true;
-                }
-
-                return false;
-            case ColumnKind.DateTime:
-                if (CellParser.TryDateTime(cell, out DateTime t))
-                {
-                    _longs!.Append(t.Ticks);
-                    return true;
-                }
-
-                return false;
-            default:
-                _ints!.Append(_ints.Strings!.GetOrAdd(cell));
-                return true;
+            case ColumnKind.Int64 or ColumnKind.DateTime: _longs!.Append(raw); break;
+            case ColumnKind.Double: _doubles!.Append(BitConverter.Int64BitsToDouble(raw)); break;
+            case ColumnKind.Int32: _ints!.Append((int)raw); break;
+            default: _bytes!.Append((byte)raw); break;
         }
+
+        return true;
     }
 
     private void Typed()

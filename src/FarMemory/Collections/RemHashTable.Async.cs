@@ -13,12 +13,16 @@ public sealed partial class RemHashTable<TKey, TValue>
     /// <summary>Looks up <paramref name="key"/>: (true, its value), or (false, default) when absent.</summary>
     public ValueTask<(bool Found, TValue Value)> TryGetAsync(TKey key, CancellationToken cancellationToken = default)
     {
-        Task fetch = FetchFarPairs([key]);
-        if (fetch.IsCompleted)
+        Task fetch;
+        using (DerefScope scope = _store.Runtime.EnterScope())
         {
-            using DerefScope scope = _store.Runtime.EnterScope();
-            bool found = TryGet(key, out TValue value, scope);
-            return new ValueTask<(bool, TValue)>((found, value));
+            // One scope for the check and, on a hit, the lookup itself.
+            fetch = FetchFarPairs([key], scope);
+            if (fetch.IsCompleted)
+            {
+                bool found = TryGet(key, out TValue value, scope);
+                return new ValueTask<(bool, TValue)>((found, value));
+            }
         }
 
         return TryGetAfterFetchAsync(key, fetch, cancellationToken);
@@ -27,11 +31,14 @@ public sealed partial class RemHashTable<TKey, TValue>
     /// <summary>Inserts or replaces; true when the key was new.</summary>
     public ValueTask<bool> PutAsync(TKey key, TValue value, CancellationToken cancellationToken = default)
     {
-        Task fetch = FetchFarPairs([key]);
-        if (fetch.IsCompleted)
+        Task fetch;
+        using (DerefScope scope = _store.Runtime.EnterScope())
         {
-            using DerefScope scope = _store.Runtime.EnterScope();
-            return new ValueTask<bool>(Put(key, value, scope));
+            fetch = FetchFarPairs([key], scope);
+            if (fetch.IsCompleted)
+            {
+                return new ValueTask<bool>(Put(key, value, scope));
+            }
         }
 
         return PutAfterFetchAsync(key, value, fetch, cancellationToken);
@@ -79,13 +86,20 @@ public sealed partial class RemHashTable<TKey, TValue>
     /// <summary>Starts one batched fetch of the far pairs of <paramref name="keys"/> (at most 64); completed when none is far.</summary>
     private Task FetchFarPairs(ReadOnlySpan<TKey> keys)
     {
-        Span<long> far = stackalloc long[Math.Min(keys.Length, 64)];
-        int n;
-        using (DerefScope scope = _store.Runtime.EnterScope())
+        using DerefScope scope = _store.Runtime.EnterScope();
+        return FetchFarPairs(keys, scope);
+    }
+
+    /// <summary>Like the overload above, inside the caller's scope (gathering reads the buckets, which the active scope keeps alive).</summary>
+    private Task FetchFarPairs(ReadOnlySpan<TKey> keys, scoped in DerefScope scope)
+    {
+        if (!scope.IsActive)
         {
-            n = GatherFarPairs(keys, far, inFlightToo: true);
+            scope.ThrowIfInactive();
         }
 
+        Span<long> far = stackalloc long[Math.Min(keys.Length, 64)];
+        int n = GatherFarPairs(keys, far, inFlightToo: true);
         return n == 0 ? Task.CompletedTask : _store.Runtime.FetchAsync(_store.Structure, far[..n]);
     }
 

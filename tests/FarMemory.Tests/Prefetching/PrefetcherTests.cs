@@ -59,9 +59,7 @@ public class PrefetcherTests
 
         FarMemoryStats after = runtime.GetStats();
         Assert.Equal(Enumerable.Range(0, Range * 8).Sum(i => (long)i), sum);
-        long far = after.Misses - before.Misses + (after.PrefetchesUsed - before.PrefetchesUsed);
-        Assert.True(far > Range / 2, $"the scan should have found most of its objects far: {far}");
-        Assert.True(after.Misses - before.Misses < far / 4, $"misses {after.Misses - before.Misses} of {far} far objects");
+        AssertMostlyPrefetched(before, after, moreFarThan: Range / 2, missesUnder: 4);
     }
 
     [Fact]
@@ -84,9 +82,7 @@ public class PrefetcherTests
 
         FarMemoryStats after = runtime.GetStats();
         Assert.Equal(Enumerable.Range(0, Objects * 8).Sum(i => (long)i), sum);
-        long far = after.Misses - before.Misses + (after.PrefetchesUsed - before.PrefetchesUsed);
-        Assert.True(far > Objects / 2, $"the scan should have found most of its objects far: {far}");
-        Assert.True(after.Misses - before.Misses < far / 8, $"misses {after.Misses - before.Misses} of {far} far objects");
+        AssertMostlyPrefetched(before, after, moreFarThan: Objects / 2, missesUnder: 8);
     }
 
     [Fact]
@@ -160,6 +156,15 @@ public class PrefetcherTests
         }
 
         return runtime.GetStats().Misses - misses;
+    }
+
+    /// <summary>The scan found more than <paramref name="moreFarThan"/> objects far, and fewer than 1/<paramref name="missesUnder"/> of those missed (the rest were prefetched).</summary>
+    private static void AssertMostlyPrefetched(FarMemoryStats before, FarMemoryStats after, long moreFarThan, int missesUnder)
+    {
+        long misses = after.Misses - before.Misses;
+        long far = misses + (after.PrefetchesUsed - before.PrefetchesUsed);
+        Assert.True(far > moreFarThan, $"the scan should have found most of its objects far: {far}");
+        Assert.True(misses < far / missesUnder, $"misses {misses} of {far} far objects");
     }
 
     private static FarMemoryRuntime Create(int objects, bool prefetching) => new(new FarMemoryOptions
